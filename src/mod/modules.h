@@ -1,0 +1,24 @@
+/*
+** modules.h: the luaopen_ functions of the native modules, and the table
+** main.c walks to preload them.
+*/
+#ifndef TY_MODULES_H
+#define TY_MODULES_H
+
+#include <lua.h>
+
+int luaopen_tycho (lua_State *L);          /* ltycho.c: version, debug */
+int luaopen_tycho_mat (lua_State *L);      /* lmat.c (+ lmat_ops.c, lmat_print.c) */
+int luaopen_tycho_rand (lua_State *L);     /* lrand.c */
+int luaopen_tycho_linalg (lua_State *L);   /* llinalg.c */
+int luaopen_tycho_fft (lua_State *L);      /* lfft.c */
+int luaopen_tycho_sparse (lua_State *L);   /* lsparse.c */
+int luaopen_tycho_plot (lua_State *L);     /* lplot.c: gnuplot processes */
+
+/* lmat_ops.c, lmat_print.c and lmatio.c fill in the mat library and its methods */
+void ty_mat_ops_register (lua_State *L, int lib, int methods);
+void ty_mat_print_register (lua_State *L, int lib, int methods);
+/* lmatio.c: mat.load and A:save */
+void ty_mat_io_register (lua_State *L, int lib, int methods);
+
+#endif

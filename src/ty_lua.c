@@ -1,0 +1,168 @@
+/*
+** ty_lua.c: helpers every binding shares (declared in tycho.h).
+*/
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tycho.h"
+
+#define TY_ALIGN 64
+
+/* ====================================================================== */
+/* sizes and scratch memory                                               */
+/* ====================================================================== */
+
+size_t ty_mulsize (lua_State *L, size_t n, size_t size) {
+  if (size != 0 && n > (SIZE_MAX / 2 - 4 * TY_ALIGN) / size)
+    luaL_error(L, "not enough memory (size overflow)");
+  return n * size;
+}
+
+/* Align p up to TY_ALIGN bytes. */
+static void *align_up (void *p) {
+  uintptr_t u = (uintptr_t)p;
+  return (void *)((u + TY_ALIGN - 1) & ~(uintptr_t)(TY_ALIGN - 1));
+}
+
+void *ty_newbuf (lua_State *L, size_t nbytes) {
+  void *p = lua_newuserdatauv(L, nbytes + TY_ALIGN, 0);
+  return align_up(p);
+}
+
+int ty_raise_interrupt (lua_State *L) {
+  ty_interrupt_flag = 0;
+  lua_pushliteral(L, "interrupted");
+  return lua_error(L);
+}
+
+/* ====================================================================== */
+/* matrices                                                               */
+/* ====================================================================== */
+
+ty_mat *ty_tomat (lua_State *L, int idx) {
+  return (ty_mat *)luaL_testudata(L, idx, TY_MAT_T);
+}
+
+/* Push a matrix header and its storage in one userdata block: the
+** collector sees the full size, and there is nothing else to free. */
+ty_mat *ty_newmat (lua_State *L, size_t rows, size_t cols, int cplx) {
+  size_t n, bytes;
+  ty_mat *A;
+  if (cols != 0 && rows > SIZE_MAX / cols)
+    luaL_error(L, "not enough memory (matrix of %I x %I elements)",
+               (lua_Integer)rows, (lua_Integer)cols);
+  n = rows * cols;
+  bytes = ty_mulsize(L, n, TY_ELSIZE(cplx));
+  A = (ty_mat *)lua_newuserdatauv(L, sizeof(ty_mat) + TY_ALIGN + bytes, 0);
+  A->rows = rows;
+  A->cols = cols;
+  A->cplx = cplx ? 1 : 0;
+  A->data = (double *)align_up((char *)A + sizeof(ty_mat));
+  luaL_setmetatable(L, TY_MAT_T);
+  return A;
+}
+
+ty_mat *ty_newzeros (lua_State *L, size_t rows, size_t cols, int cplx) {
+  ty_mat *A = ty_newmat(L, rows, cols, cplx);
+  memset(A->data, 0, TY_NUMEL(A) * TY_ELSIZE(A->cplx));
+  return A;
+}
+
+ty_mat *ty_pushcopy (lua_State *L, const ty_mat *A, int cplx) {
+  size_t k, n = TY_NUMEL(A);
+  ty_mat *B = ty_newmat(L, A->rows, A->cols, cplx || A->cplx);
+  if (B->cplx == A->cplx)
+    memcpy(B->data, A->data, n * TY_ELSIZE(A->cplx));
+  else
+    for (k = 0; k < n; k++) {
+      B->data[2 * k] = A->data[k];
+      B->data[2 * k + 1] = 0.0;
+    }
+  return B;
+}
+
+size_t ty_checkdim (lua_State *L, int arg) {
+  lua_Integer d = luaL_checkinteger(L, arg);
+  luaL_argcheck(L, d >= 0, arg, "nonnegative size expected");
+  return (size_t)d;
+}
+
+int ty_shapeerror (lua_State *L, int arg, const char *expected,
+                   const ty_mat *got) {
+  return luaL_argerror(L, arg, lua_pushfstring(L, "%s expected, got %Ix%I",
+                       expected, (lua_Integer)got->rows,
+                       (lua_Integer)got->cols));
+}
+
+void ty_checkfinite (lua_State *L, int arg, const ty_mat *A) {
+  if (!ty_mat_allfinite(A))
+    luaL_argerror(L, arg, "matrix has NaN or Inf elements");
+}
+
+/* The number at index k of the table at idx, or an argument error. */
+static double table_number (lua_State *L, int arg, int idx, lua_Integer k) {
+  int isnum;
+  double v;
+  lua_geti(L, idx, k);
+  v = (double)lua_tonumberx(L, -1, &isnum);
+  if (!isnum)
+    luaL_argerror(L, arg, lua_pushfstring(L,
+                  "table of numbers expected, got %s at index %I",
+                  luaL_typename(L, -1), k));
+  lua_pop(L, 1);
+  return v;
+}
+
+/* Convert the table at arg into a new matrix (pushed). */
+static ty_mat *table_to_mat (lua_State *L, int arg) {
+  lua_Integer m = luaL_len(L, arg), n, i, j;
+  ty_mat *A;
+  if (m > 0 && lua_geti(L, arg, 1) == LUA_TTABLE) {  /* table of rows */
+    n = luaL_len(L, -1);
+    lua_pop(L, 1);
+    A = ty_newmat(L, (size_t)m, (size_t)n, 0);
+    for (i = 1; i <= m; i++) {
+      if (lua_geti(L, arg, i) != LUA_TTABLE || luaL_len(L, -1) != n)
+        luaL_argerror(L, arg, lua_pushfstring(L,
+                      "row %I has not %I elements", i, n));
+      for (j = 1; j <= n; j++)
+        TY_RE(A, i - 1, j - 1) = table_number(L, arg, lua_gettop(L), j);
+      lua_pop(L, 1);
+    }
+    return A;
+  }
+  if (m > 0) lua_pop(L, 1);
+  A = ty_newmat(L, (size_t)m, 1, 0);
+  for (i = 1; i <= m; i++)
+    A->data[i - 1] = table_number(L, arg, arg, i);
+  return A;
+}
+
+ty_mat *ty_checkmat (lua_State *L, int arg) {
+  ty_mat *A = ty_tomat(L, arg);
+  if (A != NULL) return A;
+  arg = lua_absindex(L, arg);
+  switch (lua_type(L, arg)) {
+    case LUA_TNUMBER: {
+      double v = lua_tonumber(L, arg);
+      A = ty_newmat(L, 1, 1, 0);
+      A->data[0] = v;
+      break;
+    }
+    case LUA_TTABLE:
+      A = table_to_mat(L, arg);
+      break;
+    default:
+      luaL_typeerror(L, arg, TY_MAT_T);
+      return NULL;
+  }
+  lua_replace(L, arg);
+  return A;
+}
+
+ty_mat *ty_checkrealmat (lua_State *L, int arg) {
+  ty_mat *A = ty_checkmat(L, arg);
+  luaL_argcheck(L, !A->cplx, arg, "real matrix expected, got complex");
+  return A;
+}
