@@ -45,8 +45,12 @@ local function resolve(name)
     v = rawget(v, part)
   end
   if method then
-    if type(v) ~= "table" then return nil end
-    local methods = rawget(v, "methods")
+    -- module.methods, else the __methods of the type "tycho.<module>"
+    local methods = type(v) == "table" and rawget(v, "methods") or nil
+    if type(methods) ~= "table" then
+      local mt = debug.getregistry()["tycho." .. path]
+      methods = type(mt) == "table" and rawget(mt, "__methods") or nil
+    end
     if type(methods) ~= "table" then return nil end
     return rawget(methods, method)
   end
@@ -146,8 +150,10 @@ end
 local function list_module(name)
   local lines = {}
   for _, e in ipairs(help.entries(name)) do
-    local first = (e.summary or ""):match("^[^\n]*%.?") or ""
-    lines[#lines + 1] = string.format("  %-28s %s", e.name, first)
+    local text = (e.summary or ""):gsub("%s+", " ")
+    local first = text:match("^(.-%.)%s") or text
+    if #first > 72 then first = first:sub(1, 69) .. "..." end
+    lines[#lines + 1] = string.format("  %-22s %s", e.name, first)
   end
   if #lines == 0 then return "no help for module '" .. name .. "' yet" end
   return bold(name) .. ": " .. (function()

@@ -180,10 +180,14 @@ static int pushline (lua_State *L, int first) {
   if (cancelled) return -1;
   if (line == NULL) return 0;
   if (first && line[0] == '?') {          /* ?x is help(x) */
-    const char *what = line + 1;
+    char *what = line + 1;
     while (*what == ' ' || *what == '\t') what++;
     if (*what == '\0') lua_pushliteral(L, "help()");
-    else lua_pushfstring(L, "help(%s)", what);
+    else {                                 /* ?A:t means help(A.t) */
+      char *colon = strrchr(what, ':');
+      if (colon != NULL && strpbrk(colon, "()\"'") == NULL) *colon = '.';
+      lua_pushfstring(L, "help(%s)", what);
+    }
   }
   else lua_pushstring(L, line);
   free(line);
