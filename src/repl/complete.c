@@ -191,15 +191,38 @@ static char *generator (const char *text, int state) {
   return NULL;
 }
 
+static const char *lua_breaks = " \t\n\"'`@$><=;|&{(,+-*/%^~#[]}";
+
+/* Is position `end` of the line inside a string literal?  (Quotes and
+** backslash escapes are followed; long strings [[...]] are not.) */
+static int in_string (int end) {
+  int k, quote = 0;
+  for (k = 0; k < end && rl_line_buffer[k] != '\0'; k++) {
+    char c = rl_line_buffer[k];
+    if (quote) {
+      if (c == '\\') k++;
+      else if (c == quote) quote = 0;
+    }
+    else if (c == '"' || c == '\'') quote = c;
+    else if (c == '-' && rl_line_buffer[k + 1] == '-') break;  /* comment */
+  }
+  return quote != 0;
+}
+
+/* Inside a string only quotes break words, so a whole path is the word. */
+static char *word_breaks (void) {
+  return (char *)(in_string(rl_point) ? "\"'" : lua_breaks);
+}
+
 /* readline's entry point: file names inside strings, else Lua names. */
 static char **attempt (const char *text, int start, int end) {
   char **matches;
-  (void)start; (void)end;
-  if (rl_completion_quote_character != 0) {
-    rl_attempted_completion_over = 0;
-    return NULL;           /* readline's own file-name completion */
-  }
+  (void)end;
   rl_attempted_completion_over = 1;
+  if (in_string(start)) {
+    rl_filename_completion_desired = 1;
+    return rl_completion_matches(text, rl_filename_completion_function);
+  }
   cands_clear();
   collect(text);
   /* a single candidate keeps its suffix; several show bare names */
@@ -218,8 +241,7 @@ static char **attempt (const char *text, int start, int end) {
 void ty_complete_init (lua_State *L) {
   cL = L;
   rl_attempted_completion_function = attempt;
-  rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,+-*/%^~#[]}";
-  rl_completer_word_break_characters = rl_basic_word_break_characters;
-  rl_completer_quote_characters = "\"'";
-  rl_filename_quote_characters = NULL;
+  rl_basic_word_break_characters = lua_breaks;
+  rl_completer_word_break_characters = lua_breaks;
+  rl_completion_word_break_hook = word_breaks;
 }

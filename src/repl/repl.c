@@ -333,7 +333,12 @@ int ty_repl (lua_State *L) {
       status = ty_docall(L, 0, LUA_MULTRET);
       if (status == LUA_OK) print_values(L, base, quiet);
     }
-    if (status != LUA_OK) ty_report(L, status);
+    if (status != LUA_OK) {
+      const char *msg = lua_tostring(L, -1);
+      if (interactive && msg && strncmp(msg, "interrupted", 11) == 0)
+        fputs("\n", stderr);             /* after the terminal's ^C */
+      ty_report(L, status);
+    }
     fflush(stdout);
   }
   lua_settop(L, 0);
