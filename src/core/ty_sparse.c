@@ -1,3 +1,523 @@
-/* ty_sparse.c: placeholder (being written). */
+/*
+** ty_sparse.c: compressed sparse row matrices (layout in ty_sparse.h).
+** Building from triplets, dense and stencils; transpose, add, products
+** with dense and sparse matrices; element and diagonal access.
+*/
+#include <math.h>
+#include <string.h>
+
 #include "ty_sparse.h"
-typedef int ty_sparse_placeholder;
+#include "ty_interrupt.h"
+
+#define ALIGN 64
+/* rows per block between two interrupt polls */
+#define ROWBLOCK 32768
+
+/* ====================================================================== */
+/* storage                                                                */
+/* ====================================================================== */
+
+/* n rounded up to a multiple of ALIGN, 0 on overflow */
+static size_t round_up (size_t n) {
+  if (n > SIZE_MAX - ALIGN) return 0;
+  return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
+
+size_t ty_sparse_bytes (size_t rows, size_t nnz) {
+  size_t total = round_up(sizeof(ty_sparse)) + ALIGN, part;
+  if (rows >= SIZE_MAX / 64 || nnz >= SIZE_MAX / 64) return 0;
+  part = round_up((rows + 1) * sizeof(size_t));      /* row_ptr */
+  part += round_up(rows * sizeof(size_t));           /* dpos */
+  part += round_up(nnz * sizeof(double));            /* val */
+  part += round_up(nnz * sizeof(int32_t));           /* col_idx */
+  if (part > SIZE_MAX / 2 - total) return 0;
+  return total + part;
+}
+
+ty_sparse *ty_sparse_layout (void *mem, size_t rows, size_t cols,
+                             size_t nnz) {
+  ty_sparse *S = (ty_sparse *)mem;
+  uintptr_t p = (uintptr_t)mem + sizeof(ty_sparse);
+  p = (p + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1);
+  S->rows = rows;
+  S->cols = cols;
+  S->nnz = nnz;
+  S->row_ptr = (size_t *)p;
+  p += round_up((rows + 1) * sizeof(size_t));
+  S->dpos = (size_t *)p;
+  p += round_up(rows * sizeof(size_t));
+  S->val = (double *)p;
+  p += round_up(nnz * sizeof(double));
+  S->col_idx = (int32_t *)p;
+  S->row_ptr[0] = 0;
+  return S;
+}
+
+void ty_sparse_finish (ty_sparse *S) {
+  size_t i, k;
+  for (i = 0; i < S->rows; i++) {
+    size_t end = S->row_ptr[i + 1];
+    for (k = S->row_ptr[i]; k < end && (size_t)S->col_idx[k] < i; k++) ;
+    S->dpos[i] = k;
+  }
+}
+
+int ty_sparse_check (const ty_sparse *S) {
+  size_t i, k;
+  if (S->rows > TY_SPARSE_MAXDIM || S->cols > TY_SPARSE_MAXDIM) return 0;
+  if (S->row_ptr[0] != 0 || S->row_ptr[S->rows] != S->nnz) return 0;
+  for (i = 0; i < S->rows; i++) {
+    size_t b = S->row_ptr[i], e = S->row_ptr[i + 1];
+    if (e < b || e > S->nnz) return 0;
+    if (S->dpos[i] < b || S->dpos[i] > e) return 0;
+    for (k = b; k < e; k++) {
+      if (S->col_idx[k] < 0 || (size_t)S->col_idx[k] >= S->cols) return 0;
+      if (k > b && S->col_idx[k] <= S->col_idx[k - 1]) return 0;
+      if ((k < S->dpos[i]) != ((size_t)S->col_idx[k] < i)) return 0;
+    }
+  }
+  return 1;
+}
+
+/* ====================================================================== */
+/* building                                                               */
+/* ====================================================================== */
+
+/* Two stable counting sorts: by column into (tmp_idx = row, tmp_val),
+** then by row into (w->col, w->val), so each row ends up with increasing
+** columns and equal (i, j) pairs adjacent. */
+size_t ty_sparse_triplets_sort (size_t rows, size_t cols, size_t nt,
+                                const size_t *ri, const size_t *cj,
+                                const double *V, ty_triplet_work *w) {
+  size_t *cnt = w->cnt, *rp = w->row_ptr, i, j, k, distinct = 0;
+  memset(cnt, 0, (cols + 1) * sizeof(size_t));
+  for (k = 0; k < nt; k++) cnt[cj[k] + 1]++;
+  for (j = 0; j < cols; j++) cnt[j + 1] += cnt[j];
+  for (k = 0; k < nt; k++) {           /* cnt[j]: next slot of column j */
+    size_t p = cnt[cj[k]]++;
+    w->tmp_idx[p] = ri[k];
+    w->tmp_val[p] = V ? V[k] : 1.0;
+  }
+  /* now cnt[j] is the end of column j, the start of column j + 1 */
+  memset(rp, 0, (rows + 1) * sizeof(size_t));
+  for (k = 0; k < nt; k++) rp[w->tmp_idx[k] + 1]++;
+  for (i = 0; i < rows; i++) rp[i + 1] += rp[i];
+  for (j = 0, k = 0; j < cols; j++) {
+    for (; k < cnt[j]; k++) {
+      size_t r = w->tmp_idx[k], p = rp[r]++;
+      w->col[p] = (int32_t)j;
+      w->val[p] = w->tmp_val[k];
+    }
+  }
+  /* rp[i] is now the end of row i: shift back to starts */
+  for (i = rows; i > 0; i--) rp[i] = rp[i - 1];
+  rp[0] = 0;
+  for (i = 0; i < rows; i++)
+    for (k = rp[i]; k < rp[i + 1]; k++)
+      if (k == rp[i] || w->col[k] != w->col[k - 1]) distinct++;
+  return distinct;
+}
+
+void ty_sparse_triplets_fill (ty_sparse *S, const ty_triplet_work *w) {
+  size_t i, k, p = 0;
+  for (i = 0; i < S->rows; i++) {
+    S->row_ptr[i] = p;
+    for (k = w->row_ptr[i]; k < w->row_ptr[i + 1]; k++) {
+      if (k > w->row_ptr[i] && w->col[k] == w->col[k - 1])
+        S->val[p - 1] += w->val[k];
+      else {
+        S->col_idx[p] = w->col[k];
+        S->val[p] = w->val[k];
+        p++;
+      }
+    }
+  }
+  S->row_ptr[S->rows] = p;
+  ty_sparse_finish(S);
+}
+
+size_t ty_sparse_count_dense (const ty_mat *A, double droptol) {
+  size_t k, n = TY_NUMEL(A), count = 0;
+  for (k = 0; k < n; k++) count += fabs(A->data[k]) > droptol;
+  return count;
+}
+
+/* Column by column (contiguous reads): count per row, then place. */
+void ty_sparse_from_dense (ty_sparse *S, const ty_mat *A, double droptol) {
+  size_t m = A->rows, n = A->cols, i, j;
+  size_t *rp = S->row_ptr, *next = S->dpos;
+  memset(rp, 0, (m + 1) * sizeof(size_t));
+  for (j = 0; j < n; j++) {
+    const double *a = A->data + j * m;
+    for (i = 0; i < m; i++) rp[i + 1] += fabs(a[i]) > droptol;
+  }
+  for (i = 0; i < m; i++) {
+    rp[i + 1] += rp[i];
+    next[i] = rp[i];
+  }
+  for (j = 0; j < n; j++) {
+    const double *a = A->data + j * m;
+    for (i = 0; i < m; i++)
+      if (fabs(a[i]) > droptol) {
+        size_t p = next[i]++;
+        S->col_idx[p] = (int32_t)j;
+        S->val[p] = a[i];
+      }
+  }
+  ty_sparse_finish(S);
+}
+
+size_t ty_sparse_laplacian_nnz (size_t nx, size_t ny, size_t nz) {
+  size_t N = nx * ny * nz, off = 0;
+  if (N == 0) return 0;
+  off += 2 * (nx - 1) * ny * nz;
+  off += 2 * nx * (ny - 1) * nz;
+  off += 2 * nx * ny * (nz - 1);
+  return N + off;
+}
+
+void ty_sparse_laplacian (ty_sparse *S, size_t nx, size_t ny, size_t nz,
+                          int dims) {
+  size_t i, j, k, p = 0, pos = 0, plane = nx * ny;
+  int32_t *ci = S->col_idx;
+  double *v = S->val, center = 2.0 * dims;
+  for (k = 0; k < nz; k++)
+    for (j = 0; j < ny; j++)
+      for (i = 0; i < nx; i++, p++) {
+        S->row_ptr[p] = pos;
+        if (k > 0) { ci[pos] = (int32_t)(p - plane); v[pos++] = -1.0; }
+        if (j > 0) { ci[pos] = (int32_t)(p - nx); v[pos++] = -1.0; }
+        if (i > 0) { ci[pos] = (int32_t)(p - 1); v[pos++] = -1.0; }
+        S->dpos[p] = pos;
+        ci[pos] = (int32_t)p; v[pos++] = center;
+        if (i + 1 < nx) { ci[pos] = (int32_t)(p + 1); v[pos++] = -1.0; }
+        if (j + 1 < ny) { ci[pos] = (int32_t)(p + nx); v[pos++] = -1.0; }
+        if (k + 1 < nz) { ci[pos] = (int32_t)(p + plane); v[pos++] = -1.0; }
+      }
+  S->row_ptr[p] = pos;
+}
+
+/* ====================================================================== */
+/* transpose, sum, comparison                                             */
+/* ====================================================================== */
+
+/* Counting sort by column; T->dpos serves as the per-row cursor until
+** ty_sparse_finish recomputes it. */
+void ty_sparse_transpose (const ty_sparse *A, ty_sparse *T) {
+  size_t m = A->rows, n = A->cols, i, j, k;
+  size_t *rp = T->row_ptr, *next = T->dpos;
+  memset(rp, 0, (n + 1) * sizeof(size_t));
+  for (k = 0; k < A->nnz; k++) rp[A->col_idx[k] + 1]++;
+  for (j = 0; j < n; j++) {
+    rp[j + 1] += rp[j];
+    next[j] = rp[j];
+  }
+  for (i = 0; i < m; i++)
+    for (k = A->row_ptr[i]; k < A->row_ptr[i + 1]; k++) {
+      size_t p = next[A->col_idx[k]]++;
+      T->col_idx[p] = (int32_t)i;
+      T->val[p] = A->val[k];
+    }
+  ty_sparse_finish(T);
+}
+
+size_t ty_sparse_add_nnz (const ty_sparse *A, const ty_sparse *B) {
+  size_t i, count = 0;
+  for (i = 0; i < A->rows; i++) {
+    size_t a = A->row_ptr[i], ae = A->row_ptr[i + 1];
+    size_t b = B->row_ptr[i], be = B->row_ptr[i + 1];
+    while (a < ae && b < be) {
+      int32_t ca = A->col_idx[a], cb = B->col_idx[b];
+      a += ca <= cb;
+      b += cb <= ca;
+      count++;
+    }
+    count += (ae - a) + (be - b);
+  }
+  return count;
+}
+
+void ty_sparse_add (double alpha, const ty_sparse *A, double beta,
+                    const ty_sparse *B, ty_sparse *C) {
+  size_t i, p = 0;
+  for (i = 0; i < A->rows; i++) {
+    size_t a = A->row_ptr[i], ae = A->row_ptr[i + 1];
+    size_t b = B->row_ptr[i], be = B->row_ptr[i + 1];
+    C->row_ptr[i] = p;
+    while (a < ae || b < be) {
+      int32_t ca = (a < ae) ? A->col_idx[a] : INT32_MAX;
+      int32_t cb = (b < be) ? B->col_idx[b] : INT32_MAX;
+      if (ca < cb) {
+        C->col_idx[p] = ca; C->val[p++] = alpha * A->val[a++];
+      }
+      else if (cb < ca) {
+        C->col_idx[p] = cb; C->val[p++] = beta * B->val[b++];
+      }
+      else {
+        C->col_idx[p] = ca;
+        C->val[p++] = alpha * A->val[a++] + beta * B->val[b++];
+      }
+    }
+  }
+  C->row_ptr[A->rows] = p;
+  ty_sparse_finish(C);
+}
+
+int ty_sparse_equal (const ty_sparse *A, const ty_sparse *B) {
+  size_t i;
+  if (A->rows != B->rows || A->cols != B->cols) return 0;
+  for (i = 0; i < A->rows; i++) {
+    size_t a = A->row_ptr[i], ae = A->row_ptr[i + 1];
+    size_t b = B->row_ptr[i], be = B->row_ptr[i + 1];
+    while (a < ae || b < be) {
+      int32_t ca = (a < ae) ? A->col_idx[a] : INT32_MAX;
+      int32_t cb = (b < be) ? B->col_idx[b] : INT32_MAX;
+      double va = 0.0, vb = 0.0;
+      if (ca <= cb) va = A->val[a++];
+      if (cb <= ca) vb = B->val[b++];
+      if (va != vb) return 0;
+    }
+  }
+  return 1;
+}
+
+/* ====================================================================== */
+/* products with dense matrices                                           */
+/* ====================================================================== */
+
+/* y[r0..r1) = (S x)[r0..r1): the SpMV inner loop */
+static void mv_rows (const size_t *restrict rp, const int32_t *restrict ci,
+                     const double *restrict v, const double *restrict x,
+                     double *restrict y, size_t r0, size_t r1) {
+  size_t i, k;
+  for (i = r0; i < r1; i++) {
+    double s = 0.0;
+    size_t e = rp[i + 1];
+    for (k = rp[i]; k < e; k++) s += v[k] * x[ci[k]];
+    y[i] = s;
+  }
+}
+
+int ty_sparse_mv (const ty_sparse *S, const double *x, double *y) {
+  size_t r0;
+  for (r0 = 0; r0 < S->rows; r0 += ROWBLOCK) {
+    size_t r1 = (S->rows - r0 > ROWBLOCK) ? r0 + ROWBLOCK : S->rows;
+    mv_rows(S->row_ptr, S->col_idx, S->val, x, y, r0, r1);
+    if (ty_interrupted()) return TY_EINTR;
+  }
+  return 0;
+}
+
+/* r[r0..r1) = b - S x over a block of rows; r may be b */
+static void resid_rows (const size_t *restrict rp,
+                        const int32_t *restrict ci,
+                        const double *restrict v, const double *restrict x,
+                        const double *b, double *r, size_t r0, size_t r1) {
+  size_t i, k;
+  for (i = r0; i < r1; i++) {
+    double s = 0.0;
+    size_t e = rp[i + 1];
+    for (k = rp[i]; k < e; k++) s += v[k] * x[ci[k]];
+    r[i] = b[i] - s;
+  }
+}
+
+int ty_sparse_resid (const ty_sparse *S, const double *x, const double *b,
+                     double *r) {
+  size_t r0;
+  for (r0 = 0; r0 < S->rows; r0 += ROWBLOCK) {
+    size_t r1 = (S->rows - r0 > ROWBLOCK) ? r0 + ROWBLOCK : S->rows;
+    resid_rows(S->row_ptr, S->col_idx, S->val, x, b, r, r0, r1);
+    if (ty_interrupted()) return TY_EINTR;
+  }
+  return 0;
+}
+
+/* Four columns of Y = S A at once (one pass over S for four vectors). */
+static void mm4_rows (const ty_sparse *S, const double *restrict a,
+                      size_t lda, double *restrict y, size_t ldy,
+                      size_t r0, size_t r1) {
+  const size_t *restrict rp = S->row_ptr;
+  const int32_t *restrict ci = S->col_idx;
+  const double *restrict v = S->val;
+  const double *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
+  size_t i, k;
+  for (i = r0; i < r1; i++) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (k = rp[i]; k < rp[i + 1]; k++) {
+      size_t j = (size_t)ci[k];
+      double w = v[k];
+      s0 += w * a0[j]; s1 += w * a1[j]; s2 += w * a2[j]; s3 += w * a3[j];
+    }
+    y[i] = s0; y[i + ldy] = s1; y[i + 2 * ldy] = s2; y[i + 3 * ldy] = s3;
+  }
+}
+
+/* One complex column: interleaved (re, im) x and y. */
+static void mvc_rows (const ty_sparse *S, const double *restrict x,
+                      double *restrict y, size_t r0, size_t r1) {
+  const size_t *restrict rp = S->row_ptr;
+  const int32_t *restrict ci = S->col_idx;
+  const double *restrict v = S->val;
+  size_t i, k;
+  for (i = r0; i < r1; i++) {
+    double sr = 0.0, si = 0.0;
+    for (k = rp[i]; k < rp[i + 1]; k++) {
+      size_t j = (size_t)ci[k];
+      sr += v[k] * x[2 * j];
+      si += v[k] * x[2 * j + 1];
+    }
+    y[2 * i] = sr;
+    y[2 * i + 1] = si;
+  }
+}
+
+int ty_sparse_mm (const ty_sparse *S, const ty_mat *A, ty_mat *Y) {
+  size_t m = S->rows, n = S->cols, k = A->cols, c = 0, r0;
+  if (A->cplx) {
+    for (c = 0; c < k; c++)
+      for (r0 = 0; r0 < m; r0 += ROWBLOCK) {
+        size_t r1 = (m - r0 > ROWBLOCK) ? r0 + ROWBLOCK : m;
+        mvc_rows(S, A->data + 2 * n * c, Y->data + 2 * m * c, r0, r1);
+        if (ty_interrupted()) return TY_EINTR;
+      }
+    return 0;
+  }
+  for (r0 = 0; r0 < m; r0 += ROWBLOCK) {
+    size_t r1 = (m - r0 > ROWBLOCK) ? r0 + ROWBLOCK : m;
+    for (c = 0; c + 4 <= k; c += 4)
+      mm4_rows(S, A->data + n * c, n, Y->data + m * c, m, r0, r1);
+    for (; c < k; c++)
+      mv_rows(S->row_ptr, S->col_idx, S->val, A->data + n * c,
+              Y->data + m * c, r0, r1);
+    if (ty_interrupted()) return TY_EINTR;
+  }
+  return 0;
+}
+
+/* Y = A S by columns: for each entry (i, j, v) of S, Y(:, j) += v A(:, i).
+** A complex matrix is a real one with twice the rows here, since v is
+** real. */
+int ty_sparse_dm (const ty_mat *A, const ty_sparse *S, ty_mat *Y) {
+  size_t p = A->rows * (A->cplx ? 2 : 1), i, k, t;
+  memset(Y->data, 0, TY_NUMEL(Y) * TY_ELSIZE(Y->cplx));
+  for (i = 0; i < S->rows; i++) {
+    const double *restrict a = A->data + p * i;
+    for (k = S->row_ptr[i]; k < S->row_ptr[i + 1]; k++) {
+      double *restrict y = Y->data + p * (size_t)S->col_idx[k];
+      double w = S->val[k];
+      for (t = 0; t < p; t++) y[t] += w * a[t];
+    }
+    if ((i & (ROWBLOCK - 1)) == ROWBLOCK - 1 && ty_interrupted())
+      return TY_EINTR;
+  }
+  return 0;
+}
+
+/* ====================================================================== */
+/* sparse times sparse (Gustavson)                                        */
+/* ====================================================================== */
+
+size_t ty_sparse_spgemm_nnz (const ty_sparse *A, const ty_sparse *B,
+                             size_t *mark) {
+  size_t i, ka, kb, count = 0;
+  for (i = 0; i < B->cols; i++) mark[i] = SIZE_MAX;
+  for (i = 0; i < A->rows; i++) {
+    for (ka = A->row_ptr[i]; ka < A->row_ptr[i + 1]; ka++) {
+      size_t r = (size_t)A->col_idx[ka];
+      for (kb = B->row_ptr[r]; kb < B->row_ptr[r + 1]; kb++) {
+        size_t j = (size_t)B->col_idx[kb];
+        if (mark[j] != i) { mark[j] = i; count++; }
+      }
+    }
+    if ((i & 1023) == 1023 && ty_interrupted()) return SIZE_MAX;
+  }
+  return count;
+}
+
+/* Rows of C come out of the accumulation unsorted; transposing twice
+** (two counting sorts) sorts them in linear time. */
+int ty_sparse_spgemm (const ty_sparse *A, const ty_sparse *B, ty_sparse *C,
+                      size_t *mark, double *acc, ty_sparse *tmp) {
+  size_t i, ka, kb, p = 0;
+  for (i = 0; i < B->cols; i++) mark[i] = SIZE_MAX;
+  for (i = 0; i < A->rows; i++) {
+    size_t start = p;
+    C->row_ptr[i] = p;
+    for (ka = A->row_ptr[i]; ka < A->row_ptr[i + 1]; ka++) {
+      size_t r = (size_t)A->col_idx[ka];
+      double w = A->val[ka];
+      for (kb = B->row_ptr[r]; kb < B->row_ptr[r + 1]; kb++) {
+        size_t j = (size_t)B->col_idx[kb];
+        if (mark[j] != i) {
+          mark[j] = i;
+          acc[j] = w * B->val[kb];
+          C->col_idx[p++] = (int32_t)j;
+        }
+        else acc[j] += w * B->val[kb];
+      }
+    }
+    for (ka = start; ka < p; ka++) C->val[ka] = acc[C->col_idx[ka]];
+    if ((i & 1023) == 1023 && ty_interrupted()) return TY_EINTR;
+  }
+  C->row_ptr[A->rows] = p;
+  ty_sparse_transpose(C, tmp);
+  ty_sparse_transpose(tmp, C);
+  return 0;
+}
+
+/* ====================================================================== */
+/* conversions and access                                                 */
+/* ====================================================================== */
+
+void ty_sparse_todense (const ty_sparse *S, ty_mat *D) {
+  size_t i, k, m = S->rows;
+  memset(D->data, 0, TY_NUMEL(D) * sizeof(double));
+  for (i = 0; i < m; i++)
+    for (k = S->row_ptr[i]; k < S->row_ptr[i + 1]; k++)
+      D->data[(size_t)S->col_idx[k] * m + i] = S->val[k];
+}
+
+double ty_sparse_get (const ty_sparse *S, size_t i, size_t j) {
+  size_t lo = S->row_ptr[i], hi = S->row_ptr[i + 1];
+  while (lo < hi) {                    /* first position with col >= j */
+    size_t mid = lo + (hi - lo) / 2;
+    if ((size_t)S->col_idx[mid] < j) lo = mid + 1;
+    else hi = mid;
+  }
+  return (lo < S->row_ptr[i + 1] && (size_t)S->col_idx[lo] == j)
+         ? S->val[lo] : 0.0;
+}
+
+void ty_sparse_diag (const ty_sparse *S, long k, double *d, size_t len) {
+  size_t t;
+  if (k == 0) {
+    for (t = 0; t < len; t++) d[t] = TY_SPARSE_DIAG(S, t);
+    return;
+  }
+  for (t = 0; t < len; t++) {
+    size_t r = (k < 0) ? t + (size_t)(-k) : t;
+    size_t c = (k > 0) ? t + (size_t)k : t;
+    d[t] = ty_sparse_get(S, r, c);
+  }
+}
+
+size_t ty_sparse_count_above (const ty_sparse *S, double tol) {
+  size_t k, count = 0;
+  for (k = 0; k < S->nnz; k++) count += fabs(S->val[k]) > tol;
+  return count;
+}
+
+void ty_sparse_drop (const ty_sparse *A, double tol, ty_sparse *C) {
+  size_t i, k, p = 0;
+  for (i = 0; i < A->rows; i++) {
+    C->row_ptr[i] = p;
+    for (k = A->row_ptr[i]; k < A->row_ptr[i + 1]; k++)
+      if (fabs(A->val[k]) > tol) {
+        C->col_idx[p] = A->col_idx[k];
+        C->val[p++] = A->val[k];
+      }
+  }
+  C->row_ptr[A->rows] = p;
+  ty_sparse_finish(C);
+}
