@@ -69,22 +69,26 @@ static ty_mat *check_vector (lua_State *L, int arg) {
 }
 
 /* Convert the 1-based indices in v to 0-based size_t in out, checking
-** that each is an integer in 1..max (max = 0: no upper bound).  Returns
-** the largest index seen (1-based), 0 if none. */
+** that each is an integer in 1..max.  Returns the largest index seen
+** (1-based), 0 if none. */
 static size_t convert_indices (lua_State *L, int arg, const ty_mat *v,
                                size_t max, size_t *out, const char *what) {
   size_t k, n = TY_NUMEL(v), largest = 0;
   for (k = 0; k < n; k++) {
     double x = v->data[k];
-    if (!(x >= 1.0 && x == floor(x) &&
-          (max == 0 ? x <= (double)TY_SPARSE_MAXDIM : x <= (double)max))) {
-      if (x == x && x == floor(x) && x >= 1.0 && max > 0)
-        luaL_argerror(L, arg, lua_pushfstring(L,
-          "%s index %I at position %I out of range 1..%I", what,
-          (lua_Integer)x, (lua_Integer)k + 1, (lua_Integer)max));
+    if (!(x >= 1.0 && x == floor(x))) {
+      if (x != x) lua_pushliteral(L, "NaN");
+      else lua_pushfstring(L, "%f", x);
       luaL_argerror(L, arg, lua_pushfstring(L,
-        "%s index at position %I must be a positive integer, got %f",
-        what, (lua_Integer)k + 1, x));
+        "%s index at position %I must be a positive integer, got %s",
+        what, (lua_Integer)k + 1, lua_tostring(L, -1)));
+    }
+    if (x > (double)max) {
+      if (x < 1e15) lua_pushfstring(L, "%I", (lua_Integer)x);
+      else lua_pushfstring(L, "%f", x);
+      luaL_argerror(L, arg, lua_pushfstring(L,
+        "%s index %s at position %I out of range 1..%I", what,
+        lua_tostring(L, -1), (lua_Integer)k + 1, (lua_Integer)max));
     }
     out[k] = (size_t)x - 1;
     if ((size_t)x > largest) largest = (size_t)x;
@@ -120,9 +124,10 @@ static int sparse_new (lua_State *L) {
   double *vals, scalar = 0.0;
   ty_triplet_work w;
   ty_sparse *S;
+  lua_settop(L, 5);                    /* scratch goes above the arguments */
   if (TY_NUMEL(Jv) != nt)
     return luaL_argerror(L, 2, lua_pushfstring(L,
-           "%Iv indices expected (as many as argument #1), got %Iv",
+           "%I indices expected (as many as argument #1), got %I",
            (lua_Integer)nt, (lua_Integer)TY_NUMEL(Jv)));
   if (lua_type(L, 3) == LUA_TNUMBER) {
     scalar = lua_tonumber(L, 3);
@@ -132,12 +137,12 @@ static int sparse_new (lua_State *L) {
     Vv = check_vector(L, 3);
     if (TY_NUMEL(Vv) != nt)
       return luaL_argerror(L, 3, lua_pushfstring(L,
-             "%Iv values expected (as many as argument #1), got %Iv",
+             "%I values expected (as many as argument #1), got %I",
              (lua_Integer)nt, (lua_Integer)TY_NUMEL(Vv)));
     for (k = 0; k < nt; k++)
       if (!isfinite(Vv->data[k]))
         return luaL_argerror(L, 3, lua_pushfstring(L,
-               "value at position %Iv is NaN or Inf", (lua_Integer)k + 1));
+               "value at position %I is NaN or Inf", (lua_Integer)k + 1));
   }
   if (!lua_isnoneornil(L, 4)) m = ty_checkdim(L, 4);
   if (!lua_isnoneornil(L, 5)) n = ty_checkdim(L, 5);
@@ -145,13 +150,11 @@ static int sparse_new (lua_State *L) {
   luaL_argcheck(L, n <= TY_SPARSE_MAXDIM, 5, "too many columns");
   i0 = (size_t *)ty_newbuf(L, ty_mulsize(L, nt, sizeof(size_t)));
   j0 = (size_t *)ty_newbuf(L, ty_mulsize(L, nt, sizeof(size_t)));
-  if (lua_isnoneornil(L, 4)) {
-    m = convert_indices(L, 1, Iv, 0, i0, "row");
-    if (nt == 0 && !lua_isnoneornil(L, 5)) m = 0;
-  }
+  if (lua_isnoneornil(L, 4))
+    m = convert_indices(L, 1, Iv, TY_SPARSE_MAXDIM, i0, "row");
   else convert_indices(L, 1, Iv, m, i0, "row");
-  if (nt > 0 && m == 0) luaL_argerror(L, 4, "no rows for the indices");
-  if (lua_isnoneornil(L, 5)) n = convert_indices(L, 2, Jv, 0, j0, "column");
+  if (lua_isnoneornil(L, 5))
+    n = convert_indices(L, 2, Jv, TY_SPARSE_MAXDIM, j0, "column");
   else convert_indices(L, 2, Jv, n, j0, "column");
   if (Vv != NULL) vals = Vv->data;
   else {
