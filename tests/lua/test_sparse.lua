@@ -461,4 +461,75 @@ do
   t.ok(S:todense() ~= nil, "still usable after errors")
 end
 
+-- ---------------------------------------------------------------------
+-- cross-check with scipy.sparse (Debian's python3), skipped without it
+
+do
+  local py = "/usr/bin/python3"
+  local probe = io.popen(py .. ' -c "import scipy.sparse; print(42)" 2>/dev/null')
+  local have = probe and probe:read("a"):find("42")
+  if probe then probe:close() end
+  if not have then
+    t.skip("scipy.sparse cross-checks: /usr/bin/python3 with scipy not found")
+  else
+    local dir = os.getenv("TY_TMP") or "/tmp"
+    local input = dir .. "/sparse_xcheck_" .. tostring(os.time()) .. ".txt"
+    local script = dir .. "/sparse_xcheck_" .. tostring(os.time()) .. ".py"
+    local A = random_dense(30, 20, 0.2)
+    local S = sparse.from(A)
+    local I, J, V = S:find()
+    local x = mat.zeros(20, 1)
+    for k = 1, 20 do x[k] = lcg() - 0.5 end
+    local f = assert(io.open(input, "w"))
+    f:write(S:nnz(), "\n")
+    for k = 1, S:nnz() do f:write(string.format("%d %d %.17g\n", I[k], J[k], V[k])) end
+    for k = 1, 20 do f:write(string.format("%.17g\n", x[k])) end
+    f:close()
+    f = assert(io.open(script, "w"))
+    f:write([==[
+import sys
+import numpy as np
+import scipy.sparse as sp
+lines = open(sys.argv[1]).read().split("\n")
+nnz = int(lines[0])
+trip = np.array([[float(v) for v in l.split()] for l in lines[1:1 + nnz]])
+x = np.array([float(v) for v in lines[1 + nnz:1 + nnz + 20]])
+S = sp.csr_matrix((trip[:, 2], (trip[:, 0] - 1, trip[:, 1] - 1)), shape=(30, 20))
+out = list(S @ x)
+out += list((S @ S.T).toarray().flatten(order="F"))
+def lap1(n):
+    return sp.diags([-np.ones(n - 1), 2 * np.ones(n), -np.ones(n - 1)], [-1, 0, 1])
+nx, ny, nz = 4, 3, 2
+Ix, Iy, Iz = sp.identity(nx), sp.identity(ny), sp.identity(nz)
+L = (sp.kron(Iz, sp.kron(Iy, lap1(nx))) + sp.kron(Iz, sp.kron(lap1(ny), Ix))
+     + sp.kron(lap1(nz), sp.kron(Iy, Ix)))
+out += list(L.toarray().flatten(order="F"))
+print("\n".join(repr(float(v)) for v in out))
+]==])
+    f:close()
+    local p = io.popen(py .. ' "' .. script .. '" "' .. input .. '" 2>&1')
+    local text = p:read("a")
+    p:close()
+    os.remove(input)
+    os.remove(script)
+    local vals = {}
+    for w in text:gmatch("[^\n]+") do vals[#vals + 1] = tonumber(w) end
+    if #vals ~= 30 + 900 + 576 then
+      t.ok(false, "scipy cross-check produced output:\n" .. text)
+    else
+      local y, ok = S * x, true
+      local worst = 0
+      for k = 1, 30 do worst = math.max(worst, math.abs(y[k] - vals[k])) end
+      t.ok(worst < 1e-13, "S * x agrees with scipy (" .. worst .. ")")
+      local SST = (S * S:t()):todense()
+      worst = 0
+      for k = 1, 900 do worst = math.max(worst, math.abs(SST[k] - vals[30 + k])) end
+      t.ok(worst < 1e-12, "S * S:t() agrees with scipy (" .. worst .. ")")
+      local L = sparse.laplacian(4, 3, 2):todense()
+      for k = 1, 576 do if L[k] ~= vals[930 + k] then ok = false end end
+      t.ok(ok, "laplacian(4, 3, 2) equals scipy's kron construction (x fastest)")
+    end
+  end
+end
+
 t.done()
