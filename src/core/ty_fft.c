@@ -1,3 +1,598 @@
-/* ty_fft.c: placeholder (being written). */
+/*
+** ty_fft.c: Fourier transforms on FFTW3 with a plan cache (see ty_fft.h).
+*/
+#include <complex.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <pthread.h>
+
+#include <fftw3.h>
+
 #include "ty_fft.h"
-typedef int ty_fft_placeholder;
+#include "ty_interrupt.h"
+
+/* ====================================================================== */
+/* the plan cache                                                         */
+/* ====================================================================== */
+
+enum { KIND_C2C, KIND_R2C, KIND_C2R };
+
+/* Everything that makes two problems need different plans.  Dimensions
+** are in FFTW's order (slowest first); strides count elements of each
+** side's own type (double for real arrays, complex otherwise). */
+typedef struct plan_key {
+  int kind, sign, rank;
+  fftw_iodim64 dims[2];
+  fftw_iodim64 loop;             /* the batch: loop.n transforms */
+  int inplace, aligned, rigor, nthreads;
+  int nthreads_fixed;            /* 1: single-threaded whatever the size */
+} plan_key;
+
+#define CACHE_SIZE 64            /* plans kept; the oldest is replaced */
+#define THREAD_MIN (1 << 17)     /* elements from which plans use threads */
+#define MAX_THREADS 8
+
+static struct {
+  plan_key key;
+  fftw_plan plan;
+} cache[CACHE_SIZE];
+static int cache_used = 0, cache_next = 0;
+
+static int planner_rigor = TY_FFT_ESTIMATE;
+static int threads_ready = 0;    /* 1: threads on; -1: not available */
+static int ncpu = 1;
+
+void ty_fft_set_planner (int rigor) {
+  planner_rigor = (rigor == TY_FFT_MEASURE) ? TY_FFT_MEASURE
+                                            : TY_FFT_ESTIMATE;
+}
+
+int ty_fft_get_planner (void) {
+  return planner_rigor;
+}
+
+const char *ty_fft_strerror (int code) {
+  switch (code) {
+    case TY_FFT_EPLAN: return "FFTW could not make a plan for this size";
+    case TY_FFT_ENOMEM: return "not enough memory for FFTW planning";
+    case TY_EINTR: return "interrupted";
+    default: return "unknown FFT error";
+  }
+}
+
+static int dim_equal (const fftw_iodim64 *a, const fftw_iodim64 *b) {
+  return a->n == b->n && a->is == b->is && a->os == b->os;
+}
+
+static int key_equal (const plan_key *a, const plan_key *b) {
+  int d;
+  if (a->kind != b->kind || a->sign != b->sign || a->rank != b->rank ||
+      a->inplace != b->inplace || a->aligned != b->aligned ||
+      a->rigor != b->rigor || a->nthreads != b->nthreads ||
+      !dim_equal(&a->loop, &b->loop))
+    return 0;
+  for (d = 0; d < a->rank; d++)
+    if (!dim_equal(&a->dims[d], &b->dims[d])) return 0;
+  return 1;
+}
+
+/* Start FFTW's threads once; afterwards threads_ready says whether they
+** can be used. */
+static void init_threads (void) {
+  long cpus;
+  if (threads_ready != 0) return;
+  threads_ready = fftw_init_threads() ? 1 : -1;
+  cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  ncpu = (cpus < 1) ? 1 : (cpus > MAX_THREADS ? MAX_THREADS : (int)cpus);
+}
+
+/* Elements (of each side's type) an array described by the key spans on
+** the input side (side 0) or the output side (side 1). */
+static size_t span (const plan_key *k, int side) {
+  size_t total = 1;
+  int d;
+  for (d = 0; d < k->rank; d++) {
+    ptrdiff_t n = k->dims[d].n;
+    ptrdiff_t stride = side ? k->dims[d].os : k->dims[d].is;
+    int cplx_side = (k->kind == KIND_C2C) ||
+                    (k->kind == KIND_R2C && side == 1) ||
+                    (k->kind == KIND_C2R && side == 0);
+    if (d == k->rank - 1 && k->kind != KIND_C2C && cplx_side)
+      n = n / 2 + 1;             /* the halved dimension */
+    total += (size_t)(n - 1) * (size_t)stride;
+  }
+  total += (size_t)(k->loop.n - 1) *
+           (size_t)(side ? k->loop.os : k->loop.is);
+  return total;
+}
+
+/* Call FFTW's guru64 planner for key on arrays in and out. */
+static fftw_plan make_plan (const plan_key *k, void *in, void *out) {
+  unsigned flags = (k->rigor == TY_FFT_MEASURE) ? FFTW_MEASURE
+                                                : FFTW_ESTIMATE;
+  if (!k->aligned) flags |= FFTW_UNALIGNED;
+  if (k->kind == KIND_C2R) flags |= FFTW_DESTROY_INPUT;
+  else if (!k->inplace) flags |= FFTW_PRESERVE_INPUT;
+  if (threads_ready > 0) fftw_plan_with_nthreads(k->nthreads);
+  switch (k->kind) {
+    case KIND_C2C:
+      return fftw_plan_guru64_dft(k->rank, k->dims, 1, &k->loop,
+                                  (fftw_complex *)in, (fftw_complex *)out,
+                                  k->sign, flags);
+    case KIND_R2C:
+      return fftw_plan_guru64_dft_r2c(k->rank, k->dims, 1, &k->loop,
+                                      (double *)in, (fftw_complex *)out,
+                                      flags);
+    default:
+      return fftw_plan_guru64_dft_c2r(k->rank, k->dims, 1, &k->loop,
+                                      (fftw_complex *)in, (double *)out,
+                                      flags);
+  }
+}
+
+/* Make a plan for key: directly on in/out when estimating (FFTW does not
+** touch the arrays then), on scratch arrays when measuring (measuring
+** overwrites them). */
+static fftw_plan plan_for (const plan_key *k, void *in, void *out) {
+  size_t insize, outsize;
+  void *sin, *sout;
+  fftw_plan p;
+  if (k->rigor != TY_FFT_MEASURE) return make_plan(k, in, out);
+  insize = span(k, 0) * ((k->kind == KIND_R2C) ? sizeof(double)
+                                               : sizeof(fftw_complex));
+  outsize = span(k, 1) * ((k->kind == KIND_C2R) ? sizeof(double)
+                                                : sizeof(fftw_complex));
+  if (k->inplace) {
+    sin = sout = fftw_malloc(insize > outsize ? insize : outsize);
+    if (sin == NULL) return NULL;
+  }
+  else {
+    sin = fftw_malloc(insize);
+    sout = fftw_malloc(outsize);
+    if (sin == NULL || sout == NULL) {
+      fftw_free(sin);
+      fftw_free(sout);
+      return NULL;
+    }
+  }
+  p = make_plan(k, sin, sout);
+  fftw_free(sin);
+  if (!k->inplace) fftw_free(sout);
+  return p;
+}
+
+/* The cached plan for key (completed here with in-place, alignment,
+** rigor and threads), made on first use.  NULL if FFTW gives none. */
+static fftw_plan get_plan (plan_key *k, void *in, void *out) {
+  int i;
+  size_t work = (size_t)k->loop.n;
+  fftw_plan p;
+  init_threads();
+  for (i = 0; i < k->rank; i++) work *= (size_t)k->dims[i].n;
+  k->inplace = (in == out);
+  k->aligned = (fftw_alignment_of((double *)in) == 0 &&
+                fftw_alignment_of((double *)out) == 0);
+  k->rigor = planner_rigor;
+  k->nthreads = (threads_ready > 0 && work >= THREAD_MIN &&
+                 !k->nthreads_fixed) ? ncpu : 1;
+  for (i = 0; i < cache_used; i++)
+    if (key_equal(&cache[i].key, k)) return cache[i].plan;
+  p = plan_for(k, in, out);
+  if (p == NULL) return NULL;
+  if (cache_used < CACHE_SIZE) i = cache_used++;
+  else {                         /* replace the oldest entry */
+    i = cache_next;
+    cache_next = (cache_next + 1) % CACHE_SIZE;
+    fftw_destroy_plan(cache[i].plan);
+  }
+  cache[i].key = *k;
+  cache[i].plan = p;
+  return p;
+}
+
+/* A key with every field zero (so unused dimensions compare equal). */
+static plan_key new_key (int kind, int sign, int rank) {
+  plan_key k;
+  memset(&k, 0, sizeof k);
+  k.kind = kind;
+  k.sign = sign;
+  k.rank = rank;
+  return k;
+}
+
+static void set_dim (fftw_iodim64 *d, size_t n, size_t is, size_t os) {
+  d->n = (ptrdiff_t)n;
+  d->is = (ptrdiff_t)is;
+  d->os = (ptrdiff_t)os;
+}
+
+/* ====================================================================== */
+/* transforms                                                             */
+/* ====================================================================== */
+
+int ty_fft_c2c (const double complex *in, double complex *out, size_t n,
+                size_t count, int sign) {
+  plan_key k = new_key(KIND_C2C, sign < 0 ? FFTW_FORWARD : FFTW_BACKWARD, 1);
+  fftw_plan p;
+  set_dim(&k.dims[0], n, 1, 1);
+  set_dim(&k.loop, count, n, n);
+  p = get_plan(&k, (void *)in, out);
+  if (p == NULL) return TY_FFT_EPLAN;
+  fftw_execute_dft(p, (fftw_complex *)in, out);
+  return 0;
+}
+
+int ty_fft_r2c (const double *in, double complex *out, size_t n,
+                size_t count, size_t odist) {
+  plan_key k = new_key(KIND_R2C, 0, 1);
+  fftw_plan p;
+  set_dim(&k.dims[0], n, 1, 1);
+  set_dim(&k.loop, count, n, odist);
+  p = get_plan(&k, (void *)in, out);
+  if (p == NULL) return TY_FFT_EPLAN;
+  fftw_execute_dft_r2c(p, (double *)in, out);
+  return 0;
+}
+
+int ty_fft_c2r (double complex *in, double *out, size_t n, size_t count) {
+  plan_key k = new_key(KIND_C2R, 0, 1);
+  fftw_plan p;
+  size_t h = n / 2 + 1, j;
+  for (j = 0; j < count; j++) {  /* what a real signal's spectrum has */
+    double complex *c = in + j * h;
+    c[0] = creal(c[0]);
+    if (n % 2 == 0) c[h - 1] = creal(c[h - 1]);
+  }
+  set_dim(&k.dims[0], n, 1, 1);
+  set_dim(&k.loop, count, h, n);
+  p = get_plan(&k, in, out);
+  if (p == NULL) return TY_FFT_EPLAN;
+  fftw_execute_dft_c2r(p, in, out);
+  return 0;
+}
+
+/* ---- 2D transforms in two passes ------------------------------------
+** With FFTW_ESTIMATE, FFTW's own plans for large 2D problems in
+** column-major order stride through memory and run several times slower
+** than a measured plan.  In estimate mode a 2D transform is therefore made
+** of two passes that FFTW does well without measuring: a batch of
+** contiguous column transforms, then the row transforms done a block of
+** rows at a time: a block is gathered into a small contiguous buffer
+** (which stays in cache), transformed as a batch and scattered back.
+** Blocks are shared among threads when the matrix is large.  In measure
+** mode FFTW's own 2D plan is used (it is then the fastest). */
+
+#define ROW_BLOCK_BYTES (1 << 16)    /* a gathered block stays in cache */
+
+typedef struct row_job {
+  double complex *y;             /* the m x p matrix */
+  size_t m, p, block;            /* block: rows per gathered block */
+  size_t r0, r1;                 /* the rows [r0, r1) of this job */
+  fftw_plan plan;                /* block transforms on a buffer */
+  double complex *buf;           /* block x p, this job's own */
+} row_job;
+
+/* Transform rows r0 .. r1-1 of y, a block at a time. */
+static void *row_work (void *arg) {
+  row_job *jb = (row_job *)arg;
+  size_t m = jb->m, p = jb->p, i0, i, j;
+  for (i0 = jb->r0; i0 < jb->r1; i0 += jb->block) {
+    size_t b = jb->r1 - i0 < jb->block ? jb->r1 - i0 : jb->block;
+    for (j = 0; j < p; j++) {
+      const double complex *col = jb->y + j * m + i0;
+      for (i = 0; i < b; i++) jb->buf[i * p + j] = col[i];
+    }
+    fftw_execute_dft(jb->plan, jb->buf, jb->buf);
+    for (j = 0; j < p; j++) {
+      double complex *col = jb->y + j * m + i0;
+      for (i = 0; i < b; i++) col[i] = jb->buf[i * p + j];
+    }
+  }
+  return NULL;
+}
+
+/* Transform the first `rows` rows of the m x p matrix y in place (each
+** row a length-p transform). */
+static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
+                     int sign) {
+  row_job job[MAX_THREADS];
+  pthread_t tid[MAX_THREADS];
+  int started[MAX_THREADS];
+  size_t block = ROW_BLOCK_BYTES / (p * sizeof(double complex));
+  size_t nblocks, per, t, nt = 1;
+  double complex *buf;
+  plan_key k = new_key(KIND_C2C, sign < 0 ? FFTW_FORWARD : FFTW_BACKWARD, 1);
+  fftw_plan plan;
+  if (block < 4) block = 4;
+  if (block > rows) block = rows;
+  nblocks = (rows + block - 1) / block;
+  init_threads();
+  if (threads_ready > 0 && rows * p >= THREAD_MIN) nt = (size_t)ncpu;
+  if (nt > nblocks) nt = nblocks;
+  buf = (double complex *)fftw_malloc(nt * block * p *
+                                      sizeof(double complex));
+  if (buf == NULL) return TY_FFT_ENOMEM;
+  memset(buf, 0, nt * block * p * sizeof(double complex));
+  set_dim(&k.dims[0], p, 1, 1);
+  set_dim(&k.loop, block, p, p);
+  k.nthreads_fixed = 1;          /* the blocks run in our own threads */
+  plan = get_plan(&k, buf, buf);
+  if (plan == NULL) { fftw_free(buf); return TY_FFT_EPLAN; }
+  per = (nblocks + nt - 1) / nt * block;    /* rows per job */
+  for (t = 0; t < nt; t++) {
+    job[t].y = y;
+    job[t].m = m;
+    job[t].p = p;
+    job[t].block = block;
+    job[t].r0 = t * per < rows ? t * per : rows;
+    job[t].r1 = (t + 1) * per < rows ? (t + 1) * per : rows;
+    job[t].plan = plan;
+    job[t].buf = buf + t * block * p;
+    started[t] = (t > 0 &&
+                  pthread_create(&tid[t], NULL, row_work, &job[t]) == 0);
+  }
+  row_work(&job[0]);
+  for (t = 1; t < nt; t++) {
+    if (started[t]) pthread_join(tid[t], NULL);
+    else row_work(&job[t]);      /* no thread: do it here */
+  }
+  fftw_free(buf);
+  return 0;
+}
+
+int ty_fft_c2c_2d (const double complex *in, double complex *out, size_t m,
+                   size_t p, int sign) {
+  plan_key k;
+  fftw_plan plan;
+  int rc;
+  if (m == 1 || p == 1)          /* a vector: its 1D transform */
+    return ty_fft_c2c(in, out, m * p, 1, sign);
+  if (planner_rigor != TY_FFT_MEASURE) {
+    if ((rc = ty_fft_c2c(in, out, m, p, sign)) != 0) return rc;
+    return row_pass(out, m, p, m, sign);
+  }
+  k = new_key(KIND_C2C, sign < 0 ? FFTW_FORWARD : FFTW_BACKWARD, 2);
+  set_dim(&k.dims[0], p, m, m);   /* columns: the slow dimension */
+  set_dim(&k.dims[1], m, 1, 1);
+  set_dim(&k.loop, 1, 0, 0);
+  plan = get_plan(&k, (void *)in, out);
+  if (plan == NULL) return TY_FFT_EPLAN;
+  fftw_execute_dft(plan, (fftw_complex *)in, out);
+  return 0;
+}
+
+/* Complete the spectrum of real data from its first n/2+1 rows:
+** X(k, j) = conj X(n-k, j') with j' = j (columns are separate 1D
+** transforms) or j' = (p-j) mod p (one 2D transform). */
+static void hermitian_fill (double complex *X, size_t n, size_t count,
+                            int twod) {
+  size_t h = n / 2 + 1, j, i;
+  for (j = 0; j < count; j++) {
+    size_t jj = twod ? (count - j) % count : j;
+    double complex *dst = X + j * n;
+    const double complex *src = X + jj * n;
+    for (i = h; i < n; i++) dst[i] = conj(src[n - i]);
+  }
+}
+
+int ty_fft_real_full (const double *in, double complex *out, size_t n,
+                      size_t count, int dims) {
+  plan_key k;
+  fftw_plan p;
+  int rc;
+  if (dims == 2 && (n == 1 || count == 1)) {   /* a vector */
+    n *= count;
+    count = 1;
+    dims = 1;
+  }
+  if (dims == 2 && planner_rigor != TY_FFT_MEASURE) {
+    if ((rc = ty_fft_r2c(in, out, n, count, n)) != 0 ||
+        (rc = row_pass(out, n, count, n / 2 + 1, -1)) != 0)
+      return rc;
+    hermitian_fill(out, n, count, 1);
+    return 0;
+  }
+  k = new_key(KIND_R2C, 0, dims);
+  if (dims == 2) {
+    set_dim(&k.dims[0], count, n, n);
+    set_dim(&k.dims[1], n, 1, 1);
+    set_dim(&k.loop, 1, 0, 0);
+  }
+  else {
+    set_dim(&k.dims[0], n, 1, 1);
+    set_dim(&k.loop, count, n, n);
+  }
+  p = get_plan(&k, (void *)in, out);
+  if (p == NULL) return TY_FFT_EPLAN;
+  fftw_execute_dft_r2c(p, (double *)in, out);
+  hermitian_fill(out, n, count, dims == 2);
+  return 0;
+}
+
+void ty_fft_scale (double complex *x, size_t len, double s, int conj) {
+  size_t i;
+  double *d = (double *)x;
+  double si = conj ? -s : s;
+  for (i = 0; i < len; i++) {
+    d[2 * i] *= s;
+    d[2 * i + 1] *= si;
+  }
+}
+
+void ty_fft_scale_real (double *x, size_t len, double s) {
+  size_t i;
+  for (i = 0; i < len; i++) x[i] *= s;
+}
+
+/* ====================================================================== */
+/* helpers without FFTW                                                   */
+/* ====================================================================== */
+
+void ty_fft_roll (const void *in, void *out, size_t m, size_t p,
+                  size_t elsize, size_t dr, size_t dc) {
+  size_t j, col = m * elsize;
+  if (m == 0 || p == 0) return;
+  dr %= m;
+  dc %= p;
+  for (j = 0; j < p; j++) {
+    const char *src = (const char *)in + j * col;
+    char *dst = (char *)out + ((j + dc) % p) * col;
+    memcpy(dst + dr * elsize, src, (m - dr) * elsize);
+    memcpy(dst, src + (m - dr) * elsize, dr * elsize);
+  }
+}
+
+void ty_fft_freq (double *out, size_t n, double d, int onesided) {
+  double val = 1.0 / ((double)n * d);   /* NumPy's order of rounding */
+  size_t k, half = (n - 1) / 2 + 1;
+  if (onesided) {
+    for (k = 0; k <= n / 2; k++) out[k] = (double)k * val;
+    return;
+  }
+  for (k = 0; k < half; k++) out[k] = (double)k * val;
+  for (k = half; k < n; k++) out[k] = -(double)(n - k) * val;
+}
+
+size_t ty_fft_goodsize (size_t len) {
+  size_t n;
+  if (len <= 1) return 1;
+  for (n = len; ; n++) {
+    size_t r = n;
+    while (r % 2 == 0) r /= 2;
+    while (r % 3 == 0) r /= 3;
+    while (r % 5 == 0) r /= 5;
+    while (r % 7 == 0) r /= 7;
+    if (r == 1) return n;
+  }
+}
+
+/* ====================================================================== */
+/* convolution                                                            */
+/* ====================================================================== */
+
+#define ALIGN_UP(n) (((n) + 63) & ~(size_t)63)
+
+/* Direct convolution is used while nx*ny stays below this many times the
+** FFT length (a product costs far less than a point of three FFTs). */
+#define DIRECT_FACTOR 40
+
+size_t ty_fft_conv_work (size_t nx, size_t ny, int cplx, int *ok) {
+  size_t lo = nx < ny ? nx : ny, hi = nx < ny ? ny : nx, n, h;
+  *ok = 1;
+  if (hi > SIZE_MAX / 4 - lo) { *ok = 0; return 0; }
+  n = ty_fft_goodsize(nx + ny - 1);
+  if (lo <= DIRECT_FACTOR || (double)lo * (double)hi <=
+      (double)DIRECT_FACTOR * (double)n)
+    return 0;
+  if (n > SIZE_MAX / 64) { *ok = 0; return 0; }
+  if (cplx)                      /* two complex arrays of n */
+    return 2 * ALIGN_UP(n * sizeof(double complex));
+  h = n / 2 + 1;                 /* n reals, two half spectra */
+  return ALIGN_UP(n * sizeof(double)) +
+         2 * ALIGN_UP(h * sizeof(double complex));
+}
+
+/* out[i] = (x * y)[first + i] by the definition */
+static int conv_direct (const double *x, size_t nx, const double *y,
+                        size_t ny, int cplx, size_t first, size_t len,
+                        double *out) {
+  size_t i, j;
+  for (i = 0; i < len; i++) {
+    size_t k = first + i;
+    size_t j0 = (k >= ny - 1) ? k - (ny - 1) : 0;
+    size_t j1 = (k < nx - 1) ? k : nx - 1;
+    if ((i & 1023) == 1023 && ty_interrupted()) return TY_EINTR;
+    if (cplx) {
+      const double complex *cx = (const double complex *)x;
+      const double complex *cy = (const double complex *)y;
+      double complex s = 0;
+      for (j = j0; j <= j1; j++) s += cx[j] * cy[k - j];
+      ((double complex *)out)[i] = s;
+    }
+    else {
+      double s = 0;
+      for (j = j0; j <= j1; j++) s += x[j] * y[k - j];
+      out[i] = s;
+    }
+  }
+  return 0;
+}
+
+/* Copy len elements (real or complex) of x into buf and zero the rest
+** of its n elements. */
+static void pad (double *buf, size_t n, const double *x, size_t len,
+                 int cplx) {
+  size_t es = cplx ? 2 : 1;
+  memcpy(buf, x, len * es * sizeof(double));
+  memset(buf + len * es, 0, (n - len) * es * sizeof(double));
+}
+
+int ty_fft_conv (const double *x, size_t nx, const double *y, size_t ny,
+                 int cplx, size_t first, size_t len, double *out,
+                 void *work) {
+  int ok, rc;
+  size_t n = ty_fft_goodsize(nx + ny - 1), i;
+  double scale = 1.0 / (double)n;
+  if (ty_fft_conv_work(nx, ny, cplx, &ok) == 0)
+    return conv_direct(x, nx, y, ny, cplx, first, len, out);
+  if (cplx) {
+    double complex *a = (double complex *)work;
+    double complex *b = (double complex *)((char *)work +
+                        ALIGN_UP(n * sizeof(double complex)));
+    pad((double *)a, n, x, nx, 1);
+    pad((double *)b, n, y, ny, 1);
+    if ((rc = ty_fft_c2c(a, a, n, 1, -1)) != 0 ||
+        (rc = ty_fft_c2c(b, b, n, 1, -1)) != 0)
+      return rc;
+    for (i = 0; i < n; i++) a[i] *= b[i];
+    if ((rc = ty_fft_c2c(a, a, n, 1, 1)) != 0) return rc;
+    for (i = 0; i < len; i++)
+      ((double complex *)out)[i] = a[first + i] * scale;
+  }
+  else {
+    size_t h = n / 2 + 1;
+    double *r = (double *)work;
+    double complex *a = (double complex *)((char *)work +
+                        ALIGN_UP(n * sizeof(double)));
+    double complex *b = (double complex *)((char *)a +
+                        ALIGN_UP(h * sizeof(double complex)));
+    pad(r, n, x, nx, 0);
+    if ((rc = ty_fft_r2c(r, a, n, 1, h)) != 0) return rc;
+    pad(r, n, y, ny, 0);
+    if ((rc = ty_fft_r2c(r, b, n, 1, h)) != 0) return rc;
+    for (i = 0; i < h; i++) a[i] *= b[i];
+    if ((rc = ty_fft_c2r(a, r, n, 1)) != 0) return rc;
+    for (i = 0; i < len; i++) out[i] = r[first + i] * scale;
+  }
+  return 0;
+}
+
+/* ====================================================================== */
+/* wisdom                                                                 */
+/* ====================================================================== */
+
+typedef struct sink {
+  char *buf;
+  size_t cap, len;
+} sink;
+
+static void put_char (char c, void *data) {
+  sink *s = (sink *)data;
+  if (s->len < s->cap) s->buf[s->len] = c;
+  s->len++;
+}
+
+size_t ty_fft_wisdom_export (char *buf, size_t cap) {
+  sink s;
+  s.buf = buf;
+  s.cap = cap;
+  s.len = 0;
+  fftw_export_wisdom(put_char, &s);
+  return s.len;
+}
+
+int ty_fft_wisdom_import (const char *s) {
+  return fftw_import_wisdom_from_string(s) != 0;
+}
