@@ -104,7 +104,7 @@ static void load_layer (lua_State *L, const char *dir, const char *name) {
   if (strcmp(name, "tycho") == 0)
     file = lua_pushfstring(L, "%s/tycho/init.lua", dir);
   else
-    file = lua_pushfstring(L, "%s/%s.lua", dir, name + strlen("tycho."));
+    file = lua_pushfstring(L, "%s/tycho/%s.lua", dir, name + strlen("tycho."));
   if (luaL_loadfile(L, file) != LUA_OK) {
     if (access(file, F_OK) != 0) {   /* no layer: the native table is it */
       lua_pop(L, 2);
