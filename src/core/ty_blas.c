@@ -1070,7 +1070,8 @@ int ty_la_cond (const ty_mat *A, double *cond, void *work,
   *cond = 0.0;
   if (k == 0) { sizing_only(work, worksize); return TY_LA_OK; }
   if ((rc = singular_values(A, work, worksize, &s)) != GO) return rc;
-  *cond = (s[k - 1] == 0.0) ? HUGE_VAL : s[0] / s[k - 1];
+  /* singular to working precision, as solve and inv see it */
+  *cond = (s[k - 1] <= EPS * s[0]) ? HUGE_VAL : s[0] / s[k - 1];
   return TY_LA_OK;
 }
 

@@ -151,8 +151,9 @@ double ty_la_default_tol (size_t m, size_t n, double smax);
 int ty_la_rank (const ty_mat *A, double tol, size_t *rank,
                 void *work, size_t *worksize);
 
-/* 2-norm condition number s_max / s_min (HUGE_VAL when s_min is 0;
-** 0 for an empty A). */
+/* 2-norm condition number s_max / s_min; HUGE_VAL when A is singular to
+** working precision (s_min <= eps * s_max, so 0 and zero A too); 0 for an
+** empty A. */
 int ty_la_cond (const ty_mat *A, double *cond, void *work,
                 size_t *worksize);
 
