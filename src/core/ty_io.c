@@ -398,21 +398,55 @@ int ty_csv_parse (const char *text, size_t len, const ty_csv_opts *o,
 /* CSV: writing                                                           */
 /* ====================================================================== */
 
-/* Format x into buf (at least 40 bytes): nan, inf, -inf, or the shortest
-** "%.<p>g" (p = 15, 16, 17) that reads back as x, or "%.<precision>g";
-** always with '.' as the decimal point. */
+/* Drop the last digit of the significand of the %g string s (rounding
+** half up) when it is a fraction digit, then trailing zeros and a bare
+** decimal point dp.  Returns 1 when done, -1 when the significand has no
+** fraction digit (s unchanged), 0 when the rounding carries into a new
+** leading digit (s unusable). */
+static int drop_digit (char *s, char dp) {
+  char *end = strpbrk(s, "eE"), *point, *q, *z;
+  int up;
+  if (end == NULL) end = s + strlen(s);
+  point = memchr(s, dp, (size_t)(end - s));
+  if (point == NULL || end - 1 <= point) return -1;
+  up = (end[-1] >= '5');
+  memmove(end - 1, end, strlen(end) + 1);
+  end--;
+  for (q = end - 1; up; q--) {               /* carry */
+    if (q < s || *q == '-') return 0;
+    if (*q == dp) continue;
+    if (*q == '9') *q = '0';
+    else { (*q)++; up = 0; }
+  }
+  for (z = end; z - 1 > point && z[-1] == '0'; z--) ;
+  if (z - 1 == point) z--;
+  memmove(z, end, strlen(end) + 1);
+  return 1;
+}
+
+/* Format x into buf (at least 40 bytes): nan, inf, -inf, "%.<precision>g",
+** or (precision 0) "%.17g" shortened digit by digit while it still reads
+** back as x: exact, and short for numbers like 0.1.  Always with '.' as
+** the decimal point. */
 static void format_number (char *buf, double x, int precision, char dp) {
   char *c;
   if (isnan(x)) { strcpy(buf, "nan"); return; }
   if (isinf(x)) { strcpy(buf, x > 0 ? "inf" : "-inf"); return; }
   if (precision > 0) snprintf(buf, 40, "%.*g", precision, x);
   else {
-    int p;
-    for (p = 15; p < 17; p++) {
-      snprintf(buf, 40, "%.*g", p, x);
-      if (strtod(buf, NULL) == x) break;
+    char shorter[40];
+    int digits = 17;
+    snprintf(buf, 40, "%.17g", x);
+    for (; digits > 1; digits--) {
+      int done;
+      strcpy(shorter, buf);
+      done = drop_digit(shorter, dp);
+      if (done < 0) break;                   /* an integer: keep it */
+      if (done == 0)                         /* a carry into a new digit */
+        snprintf(shorter, 40, "%.*g", digits - 1, x);
+      if (strtod(shorter, NULL) != x) break;
+      strcpy(buf, shorter);
     }
-    if (p == 17) snprintf(buf, 40, "%.17g", x);
   }
   if (dp != '.' && (c = strchr(buf, dp)) != NULL) *c = '.';
 }
@@ -697,7 +731,8 @@ int ty_npy_header (const char *path, ty_npy *np, char *err) {
 /* NPY: data                                                              */
 /* ====================================================================== */
 
-#define CHUNK 32768               /* bytes read or written at a time */
+#define CHUNK 32768               /* bytes converted at a time */
+#define DIRECT_CHUNK (1 << 23)    /* bytes read or written in place */
 
 /* Convert the item at p to (re, im). */
 static void convert_item (const ty_npy *np, const unsigned char *p,
@@ -762,7 +797,8 @@ int ty_npy_read (const char *path, const ty_npy *np, double *out,
     size_t want = numel - k < per ? numel - k : per, got, t;
     if (ty_interrupted()) { fclose(f); return TY_EINTR; }
     if (direct) {                  /* the file's bytes are our doubles */
-      size_t el = (size_t)np->itemsize;
+      size_t el = (size_t)np->itemsize, most = DIRECT_CHUNK / el;
+      want = numel - k < most ? numel - k : most;
       got = fread((char *)out + k * el, el, want, f);
       k += got;
       if (got < want) break;
@@ -830,7 +866,8 @@ int ty_npy_write (const char *path, const ty_mat *A, char *err) {
   if (f == NULL) return sysfail(err, path);
   if (fwrite(head, 1, total, f) != total) goto writefail;
   while (k < nd) {
-    size_t want = nd - k < CHUNK / 8 ? nd - k : CHUNK / 8;
+    size_t most = (little ? DIRECT_CHUNK : CHUNK) / 8;
+    size_t want = nd - k < most ? nd - k : most;
     if (ty_interrupted()) { fclose(f); return TY_EINTR; }
     if (little) {
       if (fwrite(A->data + k, sizeof(double), want, f) != want)
