@@ -399,6 +399,23 @@ local function parse_errors(text)
   return errors, warnings
 end
 
+-- Call a method of the native process; its errors ("gnuplot: the process
+-- has ended", ...) are raised naming fname.  "interrupted" passes through.
+local function native_call(fname, method, gp, ...)
+  local ok, err = pcall(method, gp, ...)
+  if not ok then
+    if type(err) == "string" and err:match("^gnuplot: ") then
+      fail(fname .. ": " .. err)
+    end
+    error(err, 0)
+  end
+end
+
+-- Send datablock `name` to the figure's gnuplot (see gp:data in lplot.c).
+local function send_data(fig, fname, ...)
+  native_call(fname, fig.gp.data, fig.gp, ...)
+end
+
 -- Send commands and wait until gnuplot has done them.  Returns what it
 -- printed on standard output; raises "<fname>: gnuplot: <error>".
 local function run(fig, fname, commands)
@@ -406,7 +423,7 @@ local function run(fig, fname, commands)
   if not gp or not gp:alive() then
     fail(fname .. ": the figure is closed")
   end
-  gp:send(commands)
+  native_call(fname, gp.send, gp, commands)
   local text, err = gp:sync(fig.timeout or 60)
   if not text then fail(fname .. ": gnuplot: " .. err) end
   local errors, warnings = parse_errors(err)
@@ -434,9 +451,11 @@ local function window_terminal(fig)
   return window_terms[1]
 end
 
--- Is the code running a line typed at the interactive prompt?  (both
+-- Is the code running a line typed at the interactive prompt?  Both
 -- standard input and output are terminals, and the outermost chunk is a
--- prompt line, which the prompt names "=stdin")
+-- prompt line (the prompt names its chunks "=stdin").  The prompt runs an
+-- expression as `return <expr>`, a tail call that leaves no chunk on the
+-- stack; then the terminals decide.
 local function at_prompt()
   if not (native.isatty(0) and native.isatty(1)) then return false end
   local level, src = 2, nil
@@ -446,7 +465,7 @@ local function at_prompt()
     if info.what == "main" then src = info.source end
     level = level + 1
   end
-  return src == "=stdin"
+  return src == nil or src == "=stdin"
 end
 
 -- Where figures go now: a window terminal name, "dumb" (text), another
@@ -721,6 +740,9 @@ local function show(fig, fname, force)
   if is_window(term) then held[fig] = true end
   if term ~= "none" and not is_window(term) and text ~= "" then
     text = text:gsub("\f", ""):gsub("^\n+", "")
+    -- ANSI black (the axes) would vanish on a dark terminal: use the
+    -- terminal's own foreground colour instead
+    text = text:gsub("\27%[22;30m", "\27[22;39m")
     io.write(text)
     if text:sub(-1) ~= "\n" then io.write("\n") end
   end
@@ -859,7 +881,7 @@ local function add_plot(fig, fname, kind, a, b, c, base)
       for key, v in pairs(so) do s[key] = v end
       if type(labels) == "table" then s.label = labels[j] end
       local y = Y:cols() == 1 and Y or Y:col(j)
-      fig.gp:data(s.block, "columns", x, y)
+      send_data(fig, fname, s.block, "columns", x, y)
       p.series[#p.series + 1] = s
     end
   end)
@@ -899,7 +921,7 @@ local function add_hist(fig, fname, x, opts, base)
     set_panel_options(p, po)
     local s = {kind = "hist", block = block(fig), label = so.label,
                color = so.color}
-    fig.gp:data(s.block, "columns", centers, counts, widths)
+    send_data(fig, fname, s.block, "columns", centers, counts, widths)
     p.series[#p.series + 1] = s
   end), counts, centers
 end
@@ -912,7 +934,7 @@ local function add_heatmap(fig, fname, A, opts, base)
     set_panel_options(p, po)
     local s = {kind = "heatmap", block = block(fig), extent = so.extent,
                rows = A:rows(), cols = A:cols()}
-    fig.gp:data(s.block, "matrix", A)
+    send_data(fig, fname, s.block, "matrix", A)
     p.series[#p.series + 1] = s
   end)
 end
@@ -944,8 +966,8 @@ local function add_surf(fig, fname, base, a, b, c, d)
     local s = {kind = "surf", block = block(fig), style = so.style,
                label = so.label, color = so.color, grid = X ~= nil,
                rows = Z:rows(), cols = Z:cols()}
-    if X then fig.gp:data(s.block, "grid", X, Y, Z)
-    else fig.gp:data(s.block, "matrix", Z) end
+    if X then send_data(fig, fname, s.block, "grid", X, Y, Z)
+    else send_data(fig, fname, s.block, "matrix", Z) end
     p.series[#p.series + 1] = s
   end)
 end
@@ -959,8 +981,8 @@ local function add_contour(fig, fname, base, a, b, c, d)
     local s = {kind = "contour", block = block(fig), fill = so.fill,
                color = so.color, width = so.width, grid = X ~= nil,
                rows = Z:rows(), cols = Z:cols()}
-    if X then fig.gp:data(s.block, "grid", X, Y, Z)
-    else fig.gp:data(s.block, "matrix", Z) end
+    if X then send_data(fig, fname, s.block, "grid", X, Y, Z)
+    else send_data(fig, fname, s.block, "matrix", Z) end
     -- contour lines, computed once by gnuplot into the datablock $<b>c;
     -- a count n means n levels evenly spaced strictly inside the range
     local levels = so.levels or 10

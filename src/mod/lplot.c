@@ -47,11 +47,17 @@ static gnuplot *check_gp (lua_State *L, int idx) {
   return (gnuplot *)luaL_checkudata(L, idx, GNUPLOT_T);
 }
 
+/* Raise msg as it is (no position: the Lua layer names the call). */
+static int plain_error (lua_State *L, const char *msg) {
+  lua_pushstring(L, msg);
+  return lua_error(L);
+}
+
 /* check_gp, and the process must still be there */
 static gnuplot *check_live (lua_State *L, int idx) {
   gnuplot *gp = check_gp(L, idx);
   if (gp->proc.pid <= 0 || gp->proc.in < 0)
-    luaL_error(L, "gnuplot: the process has ended");
+    plain_error(L, "gnuplot: the process has ended");
   return gp;
 }
 
@@ -59,9 +65,9 @@ static gnuplot *check_live (lua_State *L, int idx) {
 static int proc_error (lua_State *L, long code) {
   if (code == TY_EINTR) return ty_raise_interrupt(L);
   if (code == TY_PROC_TIMEOUT)
-    return luaL_error(L, "gnuplot: no answer (timed out)");
-  if (code == TY_PROC_NOMEM) return luaL_error(L, "not enough memory");
-  return luaL_error(L, "gnuplot: the process has ended");
+    return plain_error(L, "gnuplot: no answer (timed out)");
+  if (code == TY_PROC_NOMEM) return plain_error(L, "not enough memory");
+  return plain_error(L, "gnuplot: the process has ended");
 }
 
 static void write_all (lua_State *L, gnuplot *gp, const char *s, size_t n) {
@@ -256,9 +262,9 @@ static int gp_sync (lua_State *L) {
     ty_proc_poll(&gp->proc, 0);
     lua_pushnil(L);
     if (at == TY_PROC_TIMEOUT)
-      lua_pushliteral(L, "gnuplot did not answer in time");
+      lua_pushliteral(L, "no answer in time");
     else if (at == TY_PROC_NOMEM) lua_pushliteral(L, "not enough memory");
-    else lua_pushliteral(L, "the gnuplot process has ended");
+    else lua_pushliteral(L, "the process has ended");
     if (gp->proc.errbuf.len > 0) {
       lua_pushliteral(L, ": ");
       lua_pushlstring(L, gp->proc.errbuf.data, gp->proc.errbuf.len);
