@@ -100,11 +100,11 @@ def("rand.perm", {
   summary = [[A random permutation of 1..n as an n x 1 vector, by the
 Fisher-Yates shuffle: starting from 1..n, for i = n down to 2, swap element i
 with element rand.int(1, i).  Every order is equally likely.]],
-  example = [[rand.seed(8)
+  example = [==[rand.seed(8)
 local p = rand.perm(5)
 local seen = {}
 for k = 1, 5 do seen[p[k]] = true end
-assert(#p == 5 and seen[1] and seen[5])]],
+assert(#p == 5 and seen[1] and seen[5])]==],
   see = {"rand.int"},
 })
 
