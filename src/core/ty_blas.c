@@ -965,7 +965,17 @@ static int svd_plan (arena *ar, svdplan *p, int cplx, char jobz, size_t m,
                           p->vtrows ? (lint)p->vtrows : 1, q, -1, idum);
   if (info != 0) return TY_LA_ESHAPE;
   p->lwork = query_size(q[0], &ar->big);
-  /* gesdd's documented LRWORK (complex only) */
+  /* room for gesvd too, the fallback when gesdd does not converge */
+  info = cplx
+    ? LAPACKE_zgesvd_work(COL, jobz, jobz, (lint)m, (lint)n, Z(dum), (lint)m,
+                          dum, Z(dum), p->ucols ? (lint)m : 1, Z(dum),
+                          p->vtrows ? (lint)p->vtrows : 1, Z(q), -1, rdum)
+    : LAPACKE_dgesvd_work(COL, jobz, jobz, (lint)m, (lint)n, dum, (lint)m,
+                          dum, dum, p->ucols ? (lint)m : 1, dum,
+                          p->vtrows ? (lint)p->vtrows : 1, q, -1);
+  if (info != 0) return TY_LA_ESHAPE;
+  p->lwork = MAX(p->lwork, query_size(q[0], &ar->big));
+  /* gesdd's documented LRWORK (complex only; gesvd needs 5k) */
   lr = (jobz == 'N') ? 7.0 * (double)k
      : MAX(5.0 * (double)k * (double)k + 5.0 * (double)k,
            2.0 * (double)mx * (double)k + 2.0 * (double)k * (double)k +
@@ -983,18 +993,28 @@ static int svd_plan (arena *ar, svdplan *p, int cplx, char jobz, size_t m,
 }
 
 /* Copy A into the plan's buffer (promoted to complex if the plan is)
-** and compute its SVD. */
+** and compute its SVD by divide and conquer (gesdd); should that fail to
+** converge, as it rarely can, start again with QR iteration (gesvd). */
 static int svd_run (svdplan *p, const ty_mat *A) {
   lint info, m = (lint)p->m, n = (lint)p->n;
   lint ldu = p->ucols ? m : 1, ldvt = p->vtrows ? (lint)p->vtrows : 1;
   double *u = p->ucols ? p->u : p->s, *vt = p->vtrows ? p->vt : p->s;
+  char job = p->jobz;
   load(p->a, p->m, p->cplx, A);
   info = p->cplx
-    ? LAPACKE_zgesdd_work(COL, p->jobz, m, n, Z(p->a), m, p->s, Z(u), ldu,
+    ? LAPACKE_zgesdd_work(COL, job, m, n, Z(p->a), m, p->s, Z(u), ldu,
                           Z(vt), ldvt, Z(p->work), p->lwork, p->rwork,
                           p->iwork)
-    : LAPACKE_dgesdd_work(COL, p->jobz, m, n, p->a, m, p->s, u, ldu, vt,
+    : LAPACKE_dgesdd_work(COL, job, m, n, p->a, m, p->s, u, ldu, vt,
                           ldvt, p->work, p->lwork, p->iwork);
+  if (info > 0) {
+    load(p->a, p->m, p->cplx, A);
+    info = p->cplx
+      ? LAPACKE_zgesvd_work(COL, job, job, m, n, Z(p->a), m, p->s, Z(u), ldu,
+                            Z(vt), ldvt, Z(p->work), p->lwork, p->rwork)
+      : LAPACKE_dgesvd_work(COL, job, job, m, n, p->a, m, p->s, u, ldu, vt,
+                            ldvt, p->work, p->lwork);
+  }
   if (info < 0) return TY_LA_ESHAPE;
   return info > 0 ? TY_LA_ENOCONV : TY_LA_OK;
 }
@@ -1195,16 +1215,22 @@ int ty_la_expm (const ty_mat *A, ty_mat *E, void *work, size_t *worksize) {
   len = nn * (cplx ? 2 : 1);
   load(a, n, cplx, A);
   nrm = norm1(a, n, n, n, cplx);
-  for (j = 0; j < 4; j++)
+  while (!(nrm < HUGE_VAL)) {               /* the norm overflowed: prescale */
+    for (i = 0; i < len; i++) a[i] = ldexp(a[i], -64);
+    s += 64;
+    nrm = norm1(a, n, n, n, cplx);
+  }
+  for (j = 0; j < 4 && s == 0; j++)
     if (nrm <= theta[j]) {
       static const double *const tab[] = {pade3, pade5, pade7, pade9};
       deg = 2 * j + 3;
       b = tab[j];
       break;
     }
-  if (deg == 13 && nrm > theta[4]) {        /* scale A by 2^-s */
-    s = (int)ceil(log2(nrm / theta[4]));
-    for (i = 0; i < len; i++) a[i] = ldexp(a[i], -s);
+  if (deg == 13 && nrm > theta[4]) {        /* scale A by 2^-sc */
+    int sc = (int)ceil(log2(nrm / theta[4]));
+    for (i = 0; i < len; i++) a[i] = ldexp(a[i], -sc);
+    s += sc;
   }
   mul(cplx, 'N', 'N', n, n, n, a, n, a, n, pw[1], n);
   if (deg >= 5) mul(cplx, 'N', 'N', n, n, n, pw[1], n, pw[1], n, pw[2], n);

@@ -33,9 +33,10 @@ static int fail (lua_State *L, int rc, int arg, const char *fname,
   return luaL_error(L, "%s: %s", fname, msg);
 }
 
-/* RUN(call, arg, fname, A): run a core call that takes (work, &size),
-** first to size its scratch memory, then with a buffer from ty_newbuf
-** (popped afterwards); a nonzero return code raises through fail(). */
+/* RUN(call, arg, fname, A), in a function with a lua_State *L: run a core
+** call that takes (work, &size), first to size its scratch memory, then
+** with a buffer from ty_newbuf (popped afterwards, so the results pushed
+** before stay on top); a nonzero return code raises through fail(). */
 #define RUN(call, arg, fname, A) do { \
     void *work = NULL; \
     size_t size = 0; \
