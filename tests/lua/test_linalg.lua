@@ -382,6 +382,10 @@ do
     t.ok(rel(linalg.expm(H), Vh * mat.diag(wh:exp()) * Vh:ct()) < 1e-12, "expm " .. name .. ": Hermitian via eigh")
   end
   t.ok(linalg.expm(mat.zeros(0, 0)):rows() == 0, "expm: 0x0")
+  t.near(linalg.expm(mat.diag(mat{-1e308, -1e308})), mat.zeros(2, 2), 0,
+         "expm: a 1-norm that overflows is prescaled")
+  local big = linalg.expm(mat{{1e308, 1e308}, {1e308, 0}})
+  t.ok(big[1] == math.huge, "expm: overflow gives inf, not an error")
 end
 
 -- =====================================================================
@@ -465,6 +469,31 @@ do
     t.near(linalg.pinv(A:sub(1, 4, 1, 3)), mat(out[4]):reshape(3, 4), 1e-12, "numpy: pinv")
     t.near(linalg.cond(A), out[5][1], 1e-10 * out[5][1], "numpy: cond")
   end
+end
+
+-- =====================================================================
+-- inputs are never modified
+-- =====================================================================
+for _, k in ipairs(kinds) do
+  local name, gen = k[1], k[2]
+  local A = gen(4, 4)
+  local S = spd(4, name == "complex")
+  local A0, S0 = A:copy(), S:copy()
+  local calls = {
+    function() linalg.solve(A, A) end, function() linalg.solve(S, A, "spd") end,
+    function() linalg.solve(S, A, "sym") end, function() linalg.solve(A, A, "upper") end,
+    function() linalg.lstsq(A, A) end, function() linalg.det(A) end,
+    function() linalg.slogdet(A) end, function() linalg.pinv(A) end,
+    function() linalg.rank(A) end, function() linalg.cond(A) end,
+    function() linalg.lu(A) end, function() linalg.qr(A) end,
+    function() linalg.chol(S) end, function() linalg.eig(A, S) end,
+    function() linalg.eigh(S, S) end, function() linalg.eigvalsh(S) end,
+    function() linalg.svd(A) end, function() linalg.svdvals(A) end,
+    function() linalg.schur(A) end, function() linalg.expm(A) end,
+    function() linalg.polar(A) end, function() linalg.null(A) end,
+  }
+  for _, f in ipairs(calls) do f() end
+  t.ok(same(A, A0) and same(S, S0), "no function modifies its arguments (" .. name .. ")")
 end
 
 -- =====================================================================
