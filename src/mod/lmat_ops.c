@@ -652,20 +652,22 @@ static const luaL_Reg ops_meta[] = {
   {NULL, NULL}
 };
 
-/* Add the functions to the library at lib, the methods to the table at
-** methods and the operators to the tycho.mat metatable; each function
-** gets the metatable as its upvalue (see tomat). */
+/* Add the methods to the table at methods, the same function values to
+** the library at lib (so help finds mat.exp and A.exp alike) and the
+** operators to the tycho.mat metatable; each function has the metatable
+** as its upvalue (see tomat). */
 void ty_mat_ops_register (lua_State *L, int lib, int methods) {
+  const luaL_Reg *r;
   luaL_getmetatable(L, TY_MAT_T);
-  lua_pushvalue(L, lib);
-  lua_pushvalue(L, -2);
-  luaL_setfuncs(L, ops_both, 1);
-  lua_pop(L, 1);
   lua_pushvalue(L, methods);
   lua_pushvalue(L, -2);
   luaL_setfuncs(L, ops_both, 1);
   lua_pushvalue(L, -2);
   luaL_setfuncs(L, ops_methods, 1);
+  for (r = ops_both; r->name != NULL; r++) {
+    lua_getfield(L, -1, r->name);
+    lua_setfield(L, lib, r->name);
+  }
   lua_pop(L, 1);
   lua_pushvalue(L, -1);
   luaL_setfuncs(L, ops_meta, 1);
