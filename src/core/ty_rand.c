@@ -5,7 +5,9 @@
 */
 
 /* Fused multiply-add would change the last bit of some results from one
-** machine to the next: keep every a*b+c as two rounded operations. */
+** machine to the next: every a*b+c must be two rounded operations.  The
+** pragmas ask the compiler not to contract; rmul (a product stored
+** through a volatile) guarantees it even against -ffp-contract=fast. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("fp-contract=off")
 #else
@@ -15,6 +17,12 @@
 #include <math.h>
 
 #include "ty_rand.h"
+
+/* a * b, rounded to double before any addition can use it */
+static double rmul (double a, double b) {
+  volatile double p = a * b;
+  return p;
+}
 
 /* ====================================================================== */
 /* xoshiro256** and splitmix64                                            */
@@ -103,22 +111,22 @@ void ty_rng_shuffle (ty_rng *r, double *x, size_t n) {
 ** Taylor series to degree 13 (remainder below 2^-57).  ldexp and floor
 ** are exact, so the result depends on basic arithmetic only. */
 double ty_det_exp (double t) {
-  double k = floor(t * INV_LN2 + 0.5);
-  double r = (t - k * LN2_HI) - k * LN2_LO;
+  double k = floor(rmul(t, INV_LN2) + 0.5);
+  double r = (t - rmul(k, LN2_HI)) - rmul(k, LN2_LO);
   double p = 1.0 / 6227020800.0;                        /* 1/13! */
-  p = 1.0 / 479001600.0 + r * p;                        /* 1/12! */
-  p = 1.0 / 39916800.0 + r * p;
-  p = 1.0 / 3628800.0 + r * p;
-  p = 1.0 / 362880.0 + r * p;
-  p = 1.0 / 40320.0 + r * p;
-  p = 1.0 / 5040.0 + r * p;
-  p = 1.0 / 720.0 + r * p;
-  p = 1.0 / 120.0 + r * p;
-  p = 1.0 / 24.0 + r * p;
-  p = 1.0 / 6.0 + r * p;
-  p = 0.5 + r * p;
-  p = 1.0 + r * p;
-  p = 1.0 + r * p;
+  p = 1.0 / 479001600.0 + rmul(r, p);                  /* 1/12! */
+  p = 1.0 / 39916800.0 + rmul(r, p);
+  p = 1.0 / 3628800.0 + rmul(r, p);
+  p = 1.0 / 362880.0 + rmul(r, p);
+  p = 1.0 / 40320.0 + rmul(r, p);
+  p = 1.0 / 5040.0 + rmul(r, p);
+  p = 1.0 / 720.0 + rmul(r, p);
+  p = 1.0 / 120.0 + rmul(r, p);
+  p = 1.0 / 24.0 + rmul(r, p);
+  p = 1.0 / 6.0 + rmul(r, p);
+  p = 0.5 + rmul(r, p);
+  p = 1.0 + rmul(r, p);
+  p = 1.0 + rmul(r, p);
   return ldexp(p, (int)k);
 }
 
@@ -132,8 +140,9 @@ double ty_det_log (double x) {
   f = (m - 1.0) / (m + 1.0);
   s = f * f;
   p = 1.0 / 23.0;
-  for (k = 21; k >= 1; k -= 2) p = 1.0 / k + s * p;
-  return (double)e * LN2_HI + ((double)e * LN2_LO + 2.0 * f * p);
+  for (k = 21; k >= 1; k -= 2) p = 1.0 / k + rmul(s, p);
+  return rmul((double)e, LN2_HI) + (rmul((double)e, LN2_LO)
+                                    + rmul(2.0 * f, p));
 }
 
 /* ====================================================================== */
@@ -194,10 +203,18 @@ double ty_rng_normal (ty_rng *r) {
       } while (y + y < a * a);
       return sign * (ZIG_R + a);
     }
-    if (zig_f[i] + ty_rng_uniform(r) * (zig_f[i + 1] - zig_f[i])
+    if (zig_f[i] + rmul(ty_rng_uniform(r), zig_f[i + 1] - zig_f[i])
         < gauss_f(x))
       return sign * x;
   }
+}
+
+double ty_rng_uniform_ab (ty_rng *r, double a, double b) {
+  return a + rmul(b - a, ty_rng_uniform(r));
+}
+
+double ty_rng_normal_ms (ty_rng *r, double mu, double sigma) {
+  return mu + rmul(sigma, ty_rng_normal(r));
 }
 
 void ty_rng_fill_normal (ty_rng *r, double *x, size_t n) {

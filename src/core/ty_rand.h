@@ -54,6 +54,11 @@ uint64_t ty_rng_below (ty_rng *r, uint64_t n);
 /* a standard normal deviate (ziggurat) */
 double ty_rng_normal (ty_rng *r);
 
+/* a + (b - a) u and mu + sigma z, each product rounded before the sum
+** (no fused multiply-add), so the results are the same everywhere */
+double ty_rng_uniform_ab (ty_rng *r, double a, double b);
+double ty_rng_normal_ms (ty_rng *r, double mu, double sigma);
+
 /* fill x[0..n-1] with uniform [0, 1) / standard normal deviates, in order
 ** (the same numbers as n calls of ty_rng_uniform / ty_rng_normal) */
 void ty_rng_fill_uniform (ty_rng *r, double *x, size_t n);

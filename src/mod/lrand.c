@@ -100,7 +100,6 @@ static int rand_bits (lua_State *L) {
 
 /* rand.uniform([a, b]): a number in [0, 1), or a + (b - a) u */
 static int rand_uniform (lua_State *L) {
-  double u;
   if (lua_isnoneornil(L, 1) && lua_isnoneornil(L, 2)) {
     lua_pushnumber(L, ty_rng_uniform(getrng(L)));
     return 1;
@@ -110,8 +109,7 @@ static int rand_uniform (lua_State *L) {
     double b = check_finite(L, 2, "upper bound");
     luaL_argcheck(L, b >= a, 2, "upper bound less than lower bound");
     luaL_argcheck(L, isfinite(b - a), 2, "interval too wide");
-    u = ty_rng_uniform(getrng(L));
-    lua_pushnumber(L, a + (b - a) * u);
+    lua_pushnumber(L, ty_rng_uniform_ab(getrng(L), a, b));
   }
   return 1;
 }
@@ -125,7 +123,7 @@ static int rand_normal (lua_State *L) {
     luaL_argcheck(L, sigma >= 0, 2, "nonnegative standard deviation "
                   "expected");
   }
-  lua_pushnumber(L, mu + sigma * ty_rng_normal(getrng(L)));
+  lua_pushnumber(L, ty_rng_normal_ms(getrng(L), mu, sigma));
   return 1;
 }
 
