@@ -157,7 +157,9 @@ static int load_csv (lua_State *L, const char *path, int optarg) {
   ty_mat *A;
   int n, t;
   o.delim = char_opt(L, optarg, "delimiter", default_delim(path), 0);
-  o.comment = char_opt(L, optarg, "comment", '#', 1);
+  o.comment = char_opt(L, optarg, "comment", o.delim == '#' ? 0 : '#', 1);
+  if (o.comment != 0 && o.comment == o.delim)
+    opt_error(L, optarg, "comment", "must differ from opts.delimiter");
   t = get_opt(L, optarg, "header");
   if (t != LUA_TNIL && t != LUA_TBOOLEAN)
     opt_error(L, optarg, "header", "must be true, false or nil");

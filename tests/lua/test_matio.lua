@@ -223,6 +223,8 @@ do
   same(mat.load(p, {delimiter = "\t", missing = -1}), mat{{1, -1, 3}}, "tab with an empty field")
   write(p, "% octave\n1,2\n")
   same(mat.load(p, {comment = "%"}), mat{{1, 2}}, "opts.comment")
+  write(p, "1#2\n3#4\n")
+  same(mat.load(p, {delimiter = "#"}), mat{{1, 2}, {3, 4}}, "delimiter '#' turns comments off")
   write(p, "#a,b\n1,2\n")
   same(mat.load(p, {comment = false, header = true}), mat{{1, 2}}, "opts.comment = false")
 
@@ -436,6 +438,8 @@ t.throws(function() mat.load(p, {header = "yes"}) end, "opts.header must be true
 t.throws(function() mat.load(p, {missing = "x"}) end, "opts.missing must be a number",
          "load: missing string")
 t.throws(function() mat.load(p, {comment = 5}) end, "opts.comment must be", "load: bad comment")
+t.throws(function() mat.load(p, {comment = ";", delimiter = ";"}) end,
+         "opts.comment must differ from opts.delimiter", "load: comment = delimiter")
 t.throws(function() mat{1}:save() end, "bad argument #1 to 'save' %(string expected", "save: no path")
 t.throws(function() mat{1}:save(p, "csv") end, "bad argument #2 to 'save' %(table expected",
          "save: opts not a table")
