@@ -47,8 +47,9 @@ typedef struct box {
 } box;
 
 /* The operand at idx: a tycho.mat, a number (viewed as a 1x1 real matrix
-** held in *b, nothing is created), or a table (converted by ty_checkmat,
-** which replaces it on the stack).  NULL for any other value. */
+** held in *b, nothing is created), or a plain table (converted by
+** ty_checkmat, which replaces it on the stack).  NULL for any other value,
+** tables with a metatable (objects) included. */
 static ty_mat *tooperand (lua_State *L, int idx, box *b) {
   ty_mat *A = tomat(L, idx);
   if (A != NULL) return A;
@@ -61,6 +62,10 @@ static ty_mat *tooperand (lua_State *L, int idx, box *b) {
       b->m.data = b->v;
       return &b->m;
     case LUA_TTABLE:
+      if (lua_getmetatable(L, idx)) {
+        lua_pop(L, 1);
+        return NULL;
+      }
       return ty_checkmat(L, idx);
     default:
       return NULL;
@@ -136,6 +141,26 @@ static int operror (lua_State *L, const char *verb, const ty_mat *A,
   return lua_error(L);
 }
 
+/* When an operand of an operator is an object of another type (a
+** userdata or a table with a metatable, such as a sparse matrix) with its
+** own metamethod for event, push what that metamethod returns for the two
+** operands and return 1: dense * sparse is the sparse type's business.
+** Else return 0. */
+static int delegate (lua_State *L, const char *event) {
+  int i;
+  for (i = 1; i <= 2; i++) {
+    int type = lua_type(L, i);
+    if ((type == LUA_TUSERDATA || type == LUA_TTABLE) && tomat(L, i) == NULL
+        && luaL_getmetafield(L, i, event) != LUA_TNIL) {
+      lua_pushvalue(L, 1);
+      lua_pushvalue(L, 2);
+      lua_call(L, 2, 1);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* Raise "bad argument #arg to 'f' (shapes AxB and CxD do not broadcast)". */
 static int bcasterror (lua_State *L, int arg, const ty_mat *A,
                        const ty_mat *B) {
@@ -168,20 +193,27 @@ static void checkint (lua_State *L, size_t d) {
 /* ====================================================================== */
 
 /* A + B, A - B, A ^ B: elementwise with broadcasting */
-static int arith (lua_State *L, int op, const char *verb) {
+static int arith (lua_State *L, int op, const char *event, const char *verb) {
   box ba, bb;
   size_t m, n;
   ty_mat *A = tooperand(L, 1, &ba), *B = tooperand(L, 2, &bb);
-  if (A == NULL || B == NULL) return operror(L, verb, A, B, NULL);
+  if (A == NULL || B == NULL)
+    return delegate(L, event) ? 1 : operror(L, verb, A, B, NULL);
   if (!ty_mat_broadcast(A, B, &m, &n))
     return operror(L, verb, A, B, "shapes do not broadcast");
   return pushbinop(L, A, B, op);
 }
 
-static int mm_add (lua_State *L) { return arith(L, TY_ADD, "add"); }
-static int mm_sub (lua_State *L) { return arith(L, TY_SUB, "subtract"); }
+static int mm_add (lua_State *L) {
+  return arith(L, TY_ADD, "__add", "add");
+}
+
+static int mm_sub (lua_State *L) {
+  return arith(L, TY_SUB, "__sub", "subtract");
+}
+
 static int mm_pow (lua_State *L) {
-  return arith(L, TY_POW, "exponentiate");
+  return arith(L, TY_POW, "__pow", "exponentiate");
 }
 
 /* A * B: the matrix product; with a number or a 1x1 matrix, scaling */
@@ -189,7 +221,8 @@ static int mm_mul (lua_State *L) {
   box ba, bb;
   ty_mat *A = tooperand(L, 1, &ba), *B = tooperand(L, 2, &bb), *C;
   int cplx;
-  if (A == NULL || B == NULL) return operror(L, "multiply", A, B, NULL);
+  if (A == NULL || B == NULL)
+    return delegate(L, "__mul") ? 1 : operror(L, "multiply", A, B, NULL);
   if (TY_NUMEL(A) == 1 || TY_NUMEL(B) == 1)
     return pushbinop(L, A, B, TY_MUL);
   if (A->cols != B->rows) {
@@ -212,7 +245,8 @@ static int mm_mul (lua_State *L) {
 static int mm_div (lua_State *L) {
   box ba, bb;
   ty_mat *A = tooperand(L, 1, &ba), *B = tooperand(L, 2, &bb);
-  if (A == NULL || B == NULL) return operror(L, "divide", A, B, NULL);
+  if (A == NULL || B == NULL)
+    return delegate(L, "__div") ? 1 : operror(L, "divide", A, B, NULL);
   if (TY_NUMEL(B) != 1)
     return operror(L, "divide", A, B, "the divisor must be a number or a "
                    "1x1 matrix; A:ediv(B) divides elementwise");

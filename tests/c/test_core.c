@@ -108,7 +108,8 @@ static void test_matmul (void) {
   double a[6] = {1, 4, 2, 5, 3, 6}, b[6] = {1, 0, 1, 0, 1, 1}, c[4];
   ty_mat A = {2, 3, 0, a}, B = {3, 2, 0, b}, C = {2, 2, 0, c};
   size_t n = 40, i, j;
-  double *p = malloc(n * n * sizeof(double)), *q = malloc(n * n * sizeof(double));
+  double *p = malloc(n * n * sizeof(double));
+  double *q = malloc(n * n * sizeof(double));
   double *r = malloc(n * n * sizeof(double)), err = 0;
   ty_mat P = {n, n, 0, p}, Q = {n, n, 0, q}, R = {n, n, 0, r};
   ty_mat_matmul(&C, &A, &B);         /* [1 2 3; 4 5 6] [1 0; 0 1; 1 1] */

@@ -117,6 +117,18 @@ t.throws(function() return A + true end, "boolean", "A + boolean")
 t.throws(function() return A + mat.zeros(3, 3) end, "test_mat_ops.lua:%d+:",
          "operator errors carry the position")
 
+-- an object of another type with its own metamethod does the operation
+do
+  local obj = setmetatable({}, {__add = function(a, b)
+    return (rawequal(a, A) and "A+obj") or "obj+A" end,
+    __mul = function() return "mul" end})
+  t.is(A + obj, "A+obj", "A + object: the object's __add")
+  t.is(obj + A, "obj+A", "object + A")
+  t.is(A * obj, "mul", "A * object: the object's __mul")
+  t.throws(function() return A - obj end, "attempt to subtract a 2x2 matrix and a table value",
+           "A - object without __sub")
+end
+
 -- ---------------------------------------------------------------------
 -- broadcasting, both ways
 local M = mat{{1, 2, 3}, {4, 5, 6}}          -- 2x3
