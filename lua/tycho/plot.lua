@@ -22,6 +22,7 @@ local mat = require "tycho.mat"
 local plot = {}
 local Figure = {}                  -- figure methods (public wrappers)
 local rawFigure = {}               -- the same, unwrapped, for calls inside
+local raw = {}                     -- the module functions, unwrapped
 local FigureMeta = {__index = Figure, __name = "tycho.figure"}
 plot.methods = Figure
 
@@ -341,6 +342,12 @@ local function split_options(fname, n, opts, kind, allow_figure)
   for key, v in pairs(opts) do
     if type(key) ~= "string" then
       argerr(fname, n, "option names must be strings")
+    elseif key == "size" and type(v) == "table" then
+      if not allow_figure then
+        argerr(fname, n, "option 'size' {width, height} belongs to the figure " ..
+               "(plot.figure{size = ...})")
+      end
+      fo[key] = figure_options[key](fname, n, key, v)
     elseif sopts[key] then so[key] = sopts[key](fname, n, key, v)
     elseif panel_options[key] then po[key] = panel_options[key](fname, n, key, v)
     elseif allow_figure and figure_options[key] and key ~= "title" then
@@ -525,7 +532,7 @@ local function terminal_command(fig, term)
       "font 'sans,10' background '#ffffff'", w, h)
   elseif term == "svg" then
     return string.format("set terminal svg size %d,%d noenhanced " ..
-      "font 'sans,11' background '#ffffff'", w, h)
+      "font 'sans,12' background '#ffffff'", w, h)
   elseif term == "pdf" then
     return string.format("set terminal pdfcairo size %.4gin,%.4gin " ..
       "noenhanced font 'sans,9'", w / 96, h / 96)
@@ -594,7 +601,7 @@ local function clause(s)
     return "$" .. s.block .. " matrix using " .. matrix_using(s) ..
            " with image notitle"
   elseif k == "surf" then
-    local using = s.grid and "1:2:3" or ("matrix using " .. matrix_using(s))
+    local using = s.grid and "using 1:2:3" or ("matrix using " .. matrix_using(s))
     local style = (s.style == "lines") and ("with lines" .. color_of(s))
                   or "with pm3d"
     return "$" .. s.block .. " " .. using .. " " .. style .. " " .. title_of(s)
@@ -703,7 +710,7 @@ local function figure_commands(fig, term, output)
   local multi = not single or (fig.title and p1.opts.title)
   if multi then
     out[#out + 1] = string.format("set multiplot layout %d,%d%s", r, c,
-      fig.title and (" title " .. quote(fig.title)) or "")
+      fig.title and (" title " .. quote(fig.title) .. " font ',13'") or "")
   end
   for k = 1, npanels do
     local p = fig.panels[k]
@@ -777,7 +784,7 @@ local function checkfig(fig, fname)
     fail(string.format("calling '%s' on bad self (figure expected, got %s;" ..
                        " call it as fig:%s(...))", fname, typename(fig), fname))
   end
-  if fig.closed then fail(fname .. ": the figure is closed") end
+  if fig.closed then fail("fig:" .. fname .. ": the figure is closed") end
   return fig
 end
 
@@ -1164,7 +1171,7 @@ local function fresh(fname, opts, n)
   local fo = {}
   if opts ~= nil and type(opts) == "table" and not mat.ismat(opts) then
     for key, v in pairs(opts) do
-      if key == "size" or key == "layout" then
+      if (key == "size" and type(v) == "table") or key == "layout" then
         fo[key] = figure_options[key](fname, n, key, v)
       end
     end
@@ -1175,10 +1182,12 @@ end
 -- opts without the figure-only keys
 local function without_figure(opts)
   if type(opts) ~= "table" or mat.ismat(opts) then return opts end
-  if opts.size == nil and opts.layout == nil then return opts end
+  if type(opts.size) ~= "table" and opts.layout == nil then return opts end
   local o = {}
   for k, v in pairs(opts) do
-    if k ~= "size" and k ~= "layout" then o[k] = v end
+    if not ((k == "size" and type(v) == "table") or k == "layout") then
+      o[k] = v
+    end
   end
   return o
 end
@@ -1282,6 +1291,9 @@ function plot.terminal(name)
 end
 
 function plot.gnuplot(cmd)
+  if type(cmd) ~= "string" then
+    argerr("plot.gnuplot", 1, "string expected, got " .. typename(cmd))
+  end
   local fig = current.fig
   if not fig or fig.closed then
     fail("plot.gnuplot: no current figure (make one with plot.figure())")
@@ -1340,7 +1352,6 @@ end
 -- the public functions
 -- ====================================================================
 
-local raw = {}
 for _, name in ipairs{"plot", "scatter", "hist", "heatmap", "surf", "contour",
                       "figure", "terminal", "gnuplot", "figures", "closeall",
                       "isatty", "processes"} do

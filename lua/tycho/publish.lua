@@ -829,6 +829,8 @@ a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
 code, pre { font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo,
   Consolas, "Liberation Mono", monospace; font-size: 0.86em; }
+pre code { font-size: 1em; }
+li > ul, li > ol { margin: 0.15em 0; }
 :not(pre) > code { background: rgba(175, 184, 193, 0.2); padding: 0.12em 0.35em;
   border-radius: 5px; }
 pre { margin: 0; padding: 0.75em 1em; overflow-x: auto; line-height: 1.5;
