@@ -663,10 +663,24 @@ local function panel_commands(p, out, term)
   for _, s in ipairs(p.series) do
     if s.kind ~= "plot" or s.with == "points" then lines_only = false end
   end
+  -- contour panels span their grids
+  local b
+  for _, s in ipairs(p.series) do
+    if s.kind == "contour" and s.bounds and s.bounds[1] then
+      local e = s.bounds
+      b = b and {math.min(b[1], e[1]), math.max(b[2], e[2]),
+                 math.min(b[3], e[3]), math.max(b[4], e[4])} or
+          {e[1], e[2], e[3], e[4]}
+    end
+  end
+  if b and (b[1] == b[2] or b[3] == b[4]) then b = nil end
   if o.xrange then out[#out + 1] = "set xrange " .. range_text(o.xrange)
+  elseif b then out[#out + 1] = "set xrange [" .. num(b[1]) .. ":" .. num(b[2]) .. "]"
   elseif lines_only then out[#out + 1] = "set autoscale xfix" end
   if o.yrange then
     out[#out + 1] = "set yrange " .. range_text(o.yrange)
+  elseif b and not reverse then
+    out[#out + 1] = "set yrange [" .. num(b[3]) .. ":" .. num(b[4]) .. "]"
   elseif reverse then
     out[#out + 1] = "set yrange [*:*] reverse"
   elseif has.hist and not o.logy then
@@ -988,6 +1002,14 @@ local function add_contour(fig, fname, base, a, b, c, d)
     local s = {kind = "contour", block = block(fig), fill = so.fill,
                color = so.color, width = so.width, grid = X ~= nil,
                rows = Z:rows(), cols = Z:cols()}
+    -- the grid's extent: the axes show all of it, not just the lines
+    if X then
+      local x1, x2 = native.finite_range(X)
+      local y1, y2 = native.finite_range(Y)
+      s.bounds = {x1, x2, y1, y2}
+    else
+      s.bounds = {1, math.max(Z:cols(), 1), 1, math.max(Z:rows(), 1)}
+    end
     if X then send_data(fig, fname, s.block, "grid", X, Y, Z)
     else send_data(fig, fname, s.block, "matrix", Z) end
     -- contour lines, computed once by gnuplot into the datablock $<b>c;

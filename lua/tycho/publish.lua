@@ -305,9 +305,10 @@ function inline(text, ctx)
     end
   end
   text = table.concat(parts)
-  -- backslash escapes
-  text = text:gsub("\\([!-/:-@%[-`{-~])", function(c) return keep(escape(c)) end)
-  -- math: $$...$$ and $...$ (no space just inside the dollars)
+  -- an escaped dollar is not math
+  text = text:gsub("\\%$", function() return keep("$") end)
+  -- math: $$...$$ and $...$ (no space just inside the dollars), before
+  -- backslash escapes so TeX keeps its backslashes
   text = text:gsub("%$%$(.-)%$%$", function(m)
     return keep('<span class="math">$$' .. escape(m) .. "$$</span>")
   end)
@@ -315,6 +316,8 @@ function inline(text, ctx)
     if m:match("%s$") then return nil end
     return keep('<span class="math">$' .. escape(m) .. "$</span>")
   end)
+  -- backslash escapes
+  text = text:gsub("\\([!-/:-@%[-`{-~])", function(c) return keep(escape(c)) end)
   -- autolinks <http://...>
   text = text:gsub("<(https?://[^%s>]+)>", function(u)
     return keep('<a href="' .. escape(u) .. '">' .. escape(u) .. "</a>")
