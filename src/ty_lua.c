@@ -59,6 +59,7 @@ ty_mat *ty_newmat (lua_State *L, size_t rows, size_t cols, int cplx) {
   A->cols = cols;
   A->cplx = cplx ? 1 : 0;
   A->data = (double *)align_up((char *)A + sizeof(ty_mat));
+  ty_mat_hugepages(A);                  /* large: fewer page faults */
   luaL_setmetatable(L, TY_MAT_T);
   return A;
 }
