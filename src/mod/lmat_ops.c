@@ -107,13 +107,6 @@ static void pushscalar (lua_State *L, const double v[2], int cplx) {
   else lua_pushnumber(L, (lua_Number)v[0]);
 }
 
-/* Push a new matrix for a result (large ones get the huge-page hint). */
-static ty_mat *newresult (lua_State *L, size_t m, size_t n, int cplx) {
-  ty_mat *C = ty_newmat(L, m, n, cplx);
-  ty_mat_hugepages(C);
-  return C;
-}
-
 /* Raise "interrupted" when a kernel stopped for Ctrl-C. */
 static void check (lua_State *L, int status) {
   if (status == TY_EINTR) ty_raise_interrupt(L);
@@ -175,7 +168,7 @@ static int pushbinop (lua_State *L, const ty_mat *A, const ty_mat *B,
   size_t m, n;
   ty_mat *C;
   ty_mat_broadcast(A, B, &m, &n);
-  C = newresult(L, m, n, A->cplx || B->cplx);
+  C = ty_newmat(L, m, n, A->cplx || B->cplx);
   check(L, ty_mat_binop(C, A, B, op));
   return 1;
 }
@@ -236,7 +229,7 @@ static int mm_mul (lua_State *L) {
   cplx = A->cplx || B->cplx;
   if (cplx && !A->cplx) A = ty_pushcopy(L, A, 1);    /* promote */
   if (cplx && !B->cplx) B = ty_pushcopy(L, B, 1);
-  C = newresult(L, A->rows, B->cols, cplx);
+  C = ty_newmat(L, A->rows, B->cols, cplx);
   ty_mat_matmul(C, A, B);
   return 1;
 }
@@ -256,7 +249,7 @@ static int mm_div (lua_State *L) {
 /* -A */
 static int mm_unm (lua_State *L) {
   ty_mat *A = checkmat(L, 1);
-  ty_mat *C = newresult(L, A->rows, A->cols, A->cplx);
+  ty_mat *C = ty_newmat(L, A->rows, A->cols, A->cplx);
   check(L, ty_mat_unop(C, A, TY_NEG));
   return 1;
 }
@@ -281,7 +274,7 @@ static int m_ediv (lua_State *L) { return binmethod(L, TY_DIV); }
 /* fn(A) elementwise */
 static int unary (lua_State *L, int fn) {
   ty_mat *A = checkmat(L, 1);
-  ty_mat *C = newresult(L, A->rows, A->cols,
+  ty_mat *C = ty_newmat(L, A->rows, A->cols,
                         ty_mat_unop_iscomplex(fn, A->cplx));
   check(L, ty_mat_unop(C, A, fn));
   return 1;
@@ -374,7 +367,7 @@ static size_t pushsum (lua_State *L, ty_mat *A, int dim) {
     return TY_NUMEL(A);
   }
   else {
-    ty_mat *R = newresult(L, dim == 1 ? 1 : A->rows,
+    ty_mat *R = ty_newmat(L, dim == 1 ? 1 : A->rows,
                           dim == 1 ? A->cols : 1, A->cplx);
     check(L, ty_mat_sumdim(R, A, dim));
     return dim == 1 ? A->rows : A->cols;
@@ -429,8 +422,8 @@ static int extreme (lua_State *L, int wantmax) {
              (lua_Integer)A->cols, dim));
   m = (dim == 1) ? 1 : A->rows;
   n = (dim == 1) ? A->cols : 1;
-  V = newresult(L, m, n, A->cplx);
-  Ix = newresult(L, m, n, 0);
+  V = ty_newmat(L, m, n, A->cplx);
+  Ix = ty_newmat(L, m, n, 0);
   if (along > 0) check(L, ty_mat_extdim(V, Ix, A, dim, wantmax));
   return 2;
 }
