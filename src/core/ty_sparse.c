@@ -5,6 +5,7 @@
 */
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ty_sparse.h"
 #include "ty_interrupt.h"
@@ -26,54 +27,75 @@ static size_t round_up (size_t n) {
 size_t ty_sparse_bytes (size_t rows, size_t nnz) {
   size_t total = round_up(sizeof(ty_sparse)) + ALIGN, part;
   if (rows >= SIZE_MAX / 64 || nnz >= SIZE_MAX / 64) return 0;
-  part = round_up((rows + 1) * sizeof(size_t));      /* row_ptr */
-  part += round_up(rows * sizeof(size_t));           /* dpos */
+  part = round_up((rows + 1) * sizeof(ty_sidx));     /* row_ptr */
+  part += round_up(rows * sizeof(ty_sidx));          /* dpos */
   part += round_up(nnz * sizeof(double));            /* val */
-  part += round_up(nnz * sizeof(int32_t));           /* col_idx */
+  part += round_up(nnz * sizeof(ty_sidx));           /* col_idx */
   if (part > SIZE_MAX / 2 - total) return 0;
   return total + part;
+}
+
+/* Ask for transparent huge pages on a block of 4 MB or more, as NumPy
+** does for its arrays: a product walks the arrays of a large matrix, and
+** with 4 KB pages TLB misses cost it about 10%.  Only whole pages inside
+** the block are advised; a no-op where madvise has no MADV_HUGEPAGE. */
+static void advise_huge (void *mem, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t page = 4096;
+  uintptr_t b = ((uintptr_t)mem + page - 1) & ~(page - 1);
+  uintptr_t e = ((uintptr_t)mem + bytes) & ~(page - 1);
+  if (bytes >= ((size_t)4 << 20) && e > b)
+    (void)madvise((void *)b, e - b, MADV_HUGEPAGE);
+#else
+  (void)mem; (void)bytes;
+#endif
 }
 
 ty_sparse *ty_sparse_layout (void *mem, size_t rows, size_t cols,
                              size_t nnz) {
   ty_sparse *S = (ty_sparse *)mem;
   uintptr_t p = (uintptr_t)mem + sizeof(ty_sparse);
+  advise_huge(mem, ty_sparse_bytes(rows, nnz));
   p = (p + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1);
   S->rows = rows;
   S->cols = cols;
   S->nnz = nnz;
-  S->row_ptr = (size_t *)p;
-  p += round_up((rows + 1) * sizeof(size_t));
-  S->dpos = (size_t *)p;
-  p += round_up(rows * sizeof(size_t));
+  S->row_ptr = (ty_sidx *)p;
+  p += round_up((rows + 1) * sizeof(ty_sidx));
+  S->dpos = (ty_sidx *)p;
+  p += round_up(rows * sizeof(ty_sidx));
   S->val = (double *)p;
   p += round_up(nnz * sizeof(double));
-  S->col_idx = (int32_t *)p;
+  S->col_idx = (ty_sidx *)p;
   S->row_ptr[0] = 0;
   return S;
 }
 
 void ty_sparse_finish (ty_sparse *S) {
-  size_t i, k;
+  size_t i;
   for (i = 0; i < S->rows; i++) {
-    size_t end = S->row_ptr[i + 1];
-    for (k = S->row_ptr[i]; k < end && (size_t)S->col_idx[k] < i; k++) ;
+    ty_sidx k = S->row_ptr[i], end = S->row_ptr[i + 1];
+    while (k < end && (size_t)S->col_idx[k] < i) k++;
     S->dpos[i] = k;
   }
 }
 
 int ty_sparse_check (const ty_sparse *S) {
   size_t i, k;
-  if (S->rows > TY_SPARSE_MAXDIM || S->cols > TY_SPARSE_MAXDIM) return 0;
-  if (S->row_ptr[0] != 0 || S->row_ptr[S->rows] != S->nnz) return 0;
+  if (S->rows > TY_SPARSE_MAXDIM || S->cols > TY_SPARSE_MAXDIM ||
+      S->nnz > TY_SPARSE_MAXDIM) return 0;
+  if (S->row_ptr[0] != 0 || (size_t)S->row_ptr[S->rows] != S->nnz) return 0;
   for (i = 0; i < S->rows; i++) {
-    size_t b = S->row_ptr[i], e = S->row_ptr[i + 1];
-    if (e < b || e > S->nnz) return 0;
-    if (S->dpos[i] < b || S->dpos[i] > e) return 0;
+    size_t b, e;
+    if (S->row_ptr[i + 1] < S->row_ptr[i] || S->dpos[i] < 0) return 0;
+    b = (size_t)S->row_ptr[i];
+    e = (size_t)S->row_ptr[i + 1];
+    if (e > S->nnz) return 0;
+    if ((size_t)S->dpos[i] < b || (size_t)S->dpos[i] > e) return 0;
     for (k = b; k < e; k++) {
       if (S->col_idx[k] < 0 || (size_t)S->col_idx[k] >= S->cols) return 0;
       if (k > b && S->col_idx[k] <= S->col_idx[k - 1]) return 0;
-      if ((k < S->dpos[i]) != ((size_t)S->col_idx[k] < i)) return 0;
+      if ((k < (size_t)S->dpos[i]) != ((size_t)S->col_idx[k] < i)) return 0;
     }
   }
   return 1;
@@ -105,7 +127,7 @@ size_t ty_sparse_triplets_sort (size_t rows, size_t cols, size_t nt,
   for (j = 0, k = 0; j < cols; j++) {
     for (; k < cnt[j]; k++) {
       size_t r = w->tmp_idx[k], p = rp[r]++;
-      w->col[p] = (int32_t)j;
+      w->col[p] = (ty_sidx)j;
       w->val[p] = w->tmp_val[k];
     }
   }
@@ -121,7 +143,7 @@ size_t ty_sparse_triplets_sort (size_t rows, size_t cols, size_t nt,
 void ty_sparse_triplets_fill (ty_sparse *S, const ty_triplet_work *w) {
   size_t i, k, p = 0;
   for (i = 0; i < S->rows; i++) {
-    S->row_ptr[i] = p;
+    S->row_ptr[i] = (ty_sidx)p;
     for (k = w->row_ptr[i]; k < w->row_ptr[i + 1]; k++) {
       if (k > w->row_ptr[i] && w->col[k] == w->col[k - 1])
         S->val[p - 1] += w->val[k];
@@ -132,7 +154,7 @@ void ty_sparse_triplets_fill (ty_sparse *S, const ty_triplet_work *w) {
       }
     }
   }
-  S->row_ptr[S->rows] = p;
+  S->row_ptr[S->rows] = (ty_sidx)p;
   ty_sparse_finish(S);
 }
 
@@ -145,8 +167,8 @@ size_t ty_sparse_count_dense (const ty_mat *A, double droptol) {
 /* Column by column (contiguous reads): count per row, then place. */
 void ty_sparse_from_dense (ty_sparse *S, const ty_mat *A, double droptol) {
   size_t m = A->rows, n = A->cols, i, j;
-  size_t *rp = S->row_ptr, *next = S->dpos;
-  memset(rp, 0, (m + 1) * sizeof(size_t));
+  ty_sidx *rp = S->row_ptr, *next = S->dpos;
+  memset(rp, 0, (m + 1) * sizeof(ty_sidx));
   for (j = 0; j < n; j++) {
     const double *a = A->data + j * m;
     for (i = 0; i < m; i++) rp[i + 1] += fabs(a[i]) > droptol;
@@ -159,8 +181,8 @@ void ty_sparse_from_dense (ty_sparse *S, const ty_mat *A, double droptol) {
     const double *a = A->data + j * m;
     for (i = 0; i < m; i++)
       if (fabs(a[i]) > droptol) {
-        size_t p = next[i]++;
-        S->col_idx[p] = (int32_t)j;
+        ty_sidx p = next[i]++;
+        S->col_idx[p] = (ty_sidx)j;
         S->val[p] = a[i];
       }
   }
@@ -178,21 +200,21 @@ size_t ty_sparse_laplacian_nnz (size_t nx, size_t ny, size_t nz) {
 
 void ty_sparse_laplacian (ty_sparse *S, size_t nx, size_t ny, size_t nz,
                           int dims) {
-  size_t i, j, k, p = 0, pos = 0, plane = nx * ny;
-  int32_t *ci = S->col_idx;
+  size_t i, j, k, p = 0, plane = nx * ny;
+  ty_sidx pos = 0, *ci = S->col_idx;
   double *v = S->val, center = 2.0 * dims;
   for (k = 0; k < nz; k++)
     for (j = 0; j < ny; j++)
       for (i = 0; i < nx; i++, p++) {
         S->row_ptr[p] = pos;
-        if (k > 0) { ci[pos] = (int32_t)(p - plane); v[pos++] = -1.0; }
-        if (j > 0) { ci[pos] = (int32_t)(p - nx); v[pos++] = -1.0; }
-        if (i > 0) { ci[pos] = (int32_t)(p - 1); v[pos++] = -1.0; }
+        if (k > 0) { ci[pos] = (ty_sidx)(p - plane); v[pos++] = -1.0; }
+        if (j > 0) { ci[pos] = (ty_sidx)(p - nx); v[pos++] = -1.0; }
+        if (i > 0) { ci[pos] = (ty_sidx)(p - 1); v[pos++] = -1.0; }
         S->dpos[p] = pos;
-        ci[pos] = (int32_t)p; v[pos++] = center;
-        if (i + 1 < nx) { ci[pos] = (int32_t)(p + 1); v[pos++] = -1.0; }
-        if (j + 1 < ny) { ci[pos] = (int32_t)(p + nx); v[pos++] = -1.0; }
-        if (k + 1 < nz) { ci[pos] = (int32_t)(p + plane); v[pos++] = -1.0; }
+        ci[pos] = (ty_sidx)p; v[pos++] = center;
+        if (i + 1 < nx) { ci[pos] = (ty_sidx)(p + 1); v[pos++] = -1.0; }
+        if (j + 1 < ny) { ci[pos] = (ty_sidx)(p + nx); v[pos++] = -1.0; }
+        if (k + 1 < nz) { ci[pos] = (ty_sidx)(p + plane); v[pos++] = -1.0; }
       }
   S->row_ptr[p] = pos;
 }
@@ -205,18 +227,18 @@ void ty_sparse_laplacian (ty_sparse *S, size_t nx, size_t ny, size_t nz,
 ** ty_sparse_finish recomputes it. */
 void ty_sparse_transpose (const ty_sparse *A, ty_sparse *T) {
   size_t m = A->rows, n = A->cols, i, j, k;
-  size_t *rp = T->row_ptr, *next = T->dpos;
-  memset(rp, 0, (n + 1) * sizeof(size_t));
+  ty_sidx *rp = T->row_ptr, *next = T->dpos, t;
+  memset(rp, 0, (n + 1) * sizeof(ty_sidx));
   for (k = 0; k < A->nnz; k++) rp[A->col_idx[k] + 1]++;
   for (j = 0; j < n; j++) {
     rp[j + 1] += rp[j];
     next[j] = rp[j];
   }
   for (i = 0; i < m; i++)
-    for (k = A->row_ptr[i]; k < A->row_ptr[i + 1]; k++) {
-      size_t p = next[A->col_idx[k]]++;
-      T->col_idx[p] = (int32_t)i;
-      T->val[p] = A->val[k];
+    for (t = A->row_ptr[i]; t < A->row_ptr[i + 1]; t++) {
+      ty_sidx p = next[A->col_idx[t]]++;
+      T->col_idx[p] = (ty_sidx)i;
+      T->val[p] = A->val[t];
     }
   ty_sparse_finish(T);
 }
@@ -224,29 +246,30 @@ void ty_sparse_transpose (const ty_sparse *A, ty_sparse *T) {
 size_t ty_sparse_add_nnz (const ty_sparse *A, const ty_sparse *B) {
   size_t i, count = 0;
   for (i = 0; i < A->rows; i++) {
-    size_t a = A->row_ptr[i], ae = A->row_ptr[i + 1];
-    size_t b = B->row_ptr[i], be = B->row_ptr[i + 1];
+    ty_sidx a = A->row_ptr[i], ae = A->row_ptr[i + 1];
+    ty_sidx b = B->row_ptr[i], be = B->row_ptr[i + 1];
     while (a < ae && b < be) {
-      int32_t ca = A->col_idx[a], cb = B->col_idx[b];
+      ty_sidx ca = A->col_idx[a], cb = B->col_idx[b];
       a += ca <= cb;
       b += cb <= ca;
       count++;
     }
-    count += (ae - a) + (be - b);
+    count += (size_t)(ae - a) + (size_t)(be - b);
   }
   return count;
 }
 
 void ty_sparse_add (double alpha, const ty_sparse *A, double beta,
                     const ty_sparse *B, ty_sparse *C) {
-  size_t i, p = 0;
+  size_t i;
+  ty_sidx p = 0;
   for (i = 0; i < A->rows; i++) {
-    size_t a = A->row_ptr[i], ae = A->row_ptr[i + 1];
-    size_t b = B->row_ptr[i], be = B->row_ptr[i + 1];
+    ty_sidx a = A->row_ptr[i], ae = A->row_ptr[i + 1];
+    ty_sidx b = B->row_ptr[i], be = B->row_ptr[i + 1];
     C->row_ptr[i] = p;
     while (a < ae || b < be) {
-      int32_t ca = (a < ae) ? A->col_idx[a] : INT32_MAX;
-      int32_t cb = (b < be) ? B->col_idx[b] : INT32_MAX;
+      ty_sidx ca = (a < ae) ? A->col_idx[a] : INT32_MAX;
+      ty_sidx cb = (b < be) ? B->col_idx[b] : INT32_MAX;
       if (ca < cb) {
         C->col_idx[p] = ca; C->val[p++] = alpha * A->val[a++];
       }
@@ -267,11 +290,11 @@ int ty_sparse_equal (const ty_sparse *A, const ty_sparse *B) {
   size_t i;
   if (A->rows != B->rows || A->cols != B->cols) return 0;
   for (i = 0; i < A->rows; i++) {
-    size_t a = A->row_ptr[i], ae = A->row_ptr[i + 1];
-    size_t b = B->row_ptr[i], be = B->row_ptr[i + 1];
+    ty_sidx a = A->row_ptr[i], ae = A->row_ptr[i + 1];
+    ty_sidx b = B->row_ptr[i], be = B->row_ptr[i + 1];
     while (a < ae || b < be) {
-      int32_t ca = (a < ae) ? A->col_idx[a] : INT32_MAX;
-      int32_t cb = (b < be) ? B->col_idx[b] : INT32_MAX;
+      ty_sidx ca = (a < ae) ? A->col_idx[a] : INT32_MAX;
+      ty_sidx cb = (b < be) ? B->col_idx[b] : INT32_MAX;
       double va = 0.0, vb = 0.0;
       if (ca <= cb) va = A->val[a++];
       if (cb <= ca) vb = B->val[b++];
@@ -286,13 +309,13 @@ int ty_sparse_equal (const ty_sparse *A, const ty_sparse *B) {
 /* ====================================================================== */
 
 /* y[r0..r1) = (S x)[r0..r1): the SpMV inner loop */
-static void mv_rows (const size_t *restrict rp, const int32_t *restrict ci,
+static void mv_rows (const ty_sidx *restrict rp, const ty_sidx *restrict ci,
                      const double *restrict v, const double *restrict x,
                      double *restrict y, size_t r0, size_t r1) {
-  size_t i, k;
+  size_t i;
   for (i = r0; i < r1; i++) {
     double s = 0.0;
-    size_t e = rp[i + 1];
+    ty_sidx k, e = rp[i + 1];
     for (k = rp[i]; k < e; k++) s += v[k] * x[ci[k]];
     y[i] = s;
   }
@@ -309,14 +332,14 @@ int ty_sparse_mv (const ty_sparse *S, const double *x, double *y) {
 }
 
 /* r[r0..r1) = b - S x over a block of rows; r may be b */
-static void resid_rows (const size_t *restrict rp,
-                        const int32_t *restrict ci,
+static void resid_rows (const ty_sidx *restrict rp,
+                        const ty_sidx *restrict ci,
                         const double *restrict v, const double *restrict x,
                         const double *b, double *r, size_t r0, size_t r1) {
-  size_t i, k;
+  size_t i;
   for (i = r0; i < r1; i++) {
     double s = 0.0;
-    size_t e = rp[i + 1];
+    ty_sidx k, e = rp[i + 1];
     for (k = rp[i]; k < e; k++) s += v[k] * x[ci[k]];
     r[i] = b[i] - s;
   }
@@ -337,11 +360,12 @@ int ty_sparse_resid (const ty_sparse *S, const double *x, const double *b,
 static void mm4_rows (const ty_sparse *S, const double *restrict a,
                       size_t lda, double *restrict y, size_t ldy,
                       size_t r0, size_t r1) {
-  const size_t *restrict rp = S->row_ptr;
-  const int32_t *restrict ci = S->col_idx;
+  const ty_sidx *restrict rp = S->row_ptr;
+  const ty_sidx *restrict ci = S->col_idx;
   const double *restrict v = S->val;
   const double *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
-  size_t i, k;
+  size_t i;
+  ty_sidx k;
   for (i = r0; i < r1; i++) {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     for (k = rp[i]; k < rp[i + 1]; k++) {
@@ -356,10 +380,11 @@ static void mm4_rows (const ty_sparse *S, const double *restrict a,
 /* One complex column: interleaved (re, im) x and y. */
 static void mvc_rows (const ty_sparse *S, const double *restrict x,
                       double *restrict y, size_t r0, size_t r1) {
-  const size_t *restrict rp = S->row_ptr;
-  const int32_t *restrict ci = S->col_idx;
+  const ty_sidx *restrict rp = S->row_ptr;
+  const ty_sidx *restrict ci = S->col_idx;
   const double *restrict v = S->val;
-  size_t i, k;
+  size_t i;
+  ty_sidx k;
   for (i = r0; i < r1; i++) {
     double sr = 0.0, si = 0.0;
     for (k = rp[i]; k < rp[i + 1]; k++) {
@@ -399,7 +424,8 @@ int ty_sparse_mm (const ty_sparse *S, const ty_mat *A, ty_mat *Y) {
 ** A complex matrix is a real one with twice the rows here, since v is
 ** real. */
 int ty_sparse_dm (const ty_mat *A, const ty_sparse *S, ty_mat *Y) {
-  size_t p = A->rows * (A->cplx ? 2 : 1), i, k, t;
+  size_t p = A->rows * (A->cplx ? 2 : 1), i, t;
+  ty_sidx k;
   memset(Y->data, 0, TY_NUMEL(Y) * TY_ELSIZE(Y->cplx));
   for (i = 0; i < S->rows; i++) {
     const double *restrict a = A->data + p * i;
@@ -420,7 +446,8 @@ int ty_sparse_dm (const ty_mat *A, const ty_sparse *S, ty_mat *Y) {
 
 size_t ty_sparse_spgemm_nnz (const ty_sparse *A, const ty_sparse *B,
                              size_t *mark) {
-  size_t i, ka, kb, count = 0;
+  size_t i, count = 0;
+  ty_sidx ka, kb;
   for (i = 0; i < B->cols; i++) mark[i] = SIZE_MAX;
   for (i = 0; i < A->rows; i++) {
     for (ka = A->row_ptr[i]; ka < A->row_ptr[i + 1]; ka++) {
@@ -439,10 +466,11 @@ size_t ty_sparse_spgemm_nnz (const ty_sparse *A, const ty_sparse *B,
 ** (two counting sorts) sorts them in linear time. */
 int ty_sparse_spgemm (const ty_sparse *A, const ty_sparse *B, ty_sparse *C,
                       size_t *mark, double *acc, ty_sparse *tmp) {
-  size_t i, ka, kb, p = 0;
+  size_t i;
+  ty_sidx ka, kb, p = 0;
   for (i = 0; i < B->cols; i++) mark[i] = SIZE_MAX;
   for (i = 0; i < A->rows; i++) {
-    size_t start = p;
+    ty_sidx start = p;
     C->row_ptr[i] = p;
     for (ka = A->row_ptr[i]; ka < A->row_ptr[i + 1]; ka++) {
       size_t r = (size_t)A->col_idx[ka];
@@ -452,7 +480,7 @@ int ty_sparse_spgemm (const ty_sparse *A, const ty_sparse *B, ty_sparse *C,
         if (mark[j] != i) {
           mark[j] = i;
           acc[j] = w * B->val[kb];
-          C->col_idx[p++] = (int32_t)j;
+          C->col_idx[p++] = (ty_sidx)j;
         }
         else acc[j] += w * B->val[kb];
       }
@@ -471,7 +499,8 @@ int ty_sparse_spgemm (const ty_sparse *A, const ty_sparse *B, ty_sparse *C,
 /* ====================================================================== */
 
 void ty_sparse_todense (const ty_sparse *S, ty_mat *D) {
-  size_t i, k, m = S->rows;
+  size_t i, m = S->rows;
+  ty_sidx k;
   memset(D->data, 0, TY_NUMEL(D) * sizeof(double));
   for (i = 0; i < m; i++)
     for (k = S->row_ptr[i]; k < S->row_ptr[i + 1]; k++)
@@ -479,9 +508,9 @@ void ty_sparse_todense (const ty_sparse *S, ty_mat *D) {
 }
 
 double ty_sparse_get (const ty_sparse *S, size_t i, size_t j) {
-  size_t lo = S->row_ptr[i], hi = S->row_ptr[i + 1];
+  ty_sidx lo = S->row_ptr[i], hi = S->row_ptr[i + 1];
   while (lo < hi) {                    /* first position with col >= j */
-    size_t mid = lo + (hi - lo) / 2;
+    ty_sidx mid = lo + (hi - lo) / 2;
     if ((size_t)S->col_idx[mid] < j) lo = mid + 1;
     else hi = mid;
   }
@@ -509,7 +538,8 @@ size_t ty_sparse_count_above (const ty_sparse *S, double tol) {
 }
 
 void ty_sparse_drop (const ty_sparse *A, double tol, ty_sparse *C) {
-  size_t i, k, p = 0;
+  size_t i;
+  ty_sidx k, p = 0;
   for (i = 0; i < A->rows; i++) {
     C->row_ptr[i] = p;
     for (k = A->row_ptr[i]; k < A->row_ptr[i + 1]; k++)

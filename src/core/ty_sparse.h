@@ -4,7 +4,8 @@
 **
 ** Layout
 ** ------
-** An m x n matrix with nnz stored entries is four arrays, all 0-based:
+** An m x n matrix with nnz stored entries is four arrays, all 0-based,
+** indexed with ty_sidx (int32_t):
 **
 **   row_ptr[0..m]     row i occupies positions row_ptr[i] .. row_ptr[i+1]-1;
 **                     row_ptr[0] = 0 and row_ptr[m] = nnz
@@ -22,8 +23,10 @@
 ** Every routine that produces a matrix leaves these invariants true, so a
 ** consumer never sorts or searches.  Stored entries may be explicit zeros
 ** (sparse.new keeps what it is given); nnz counts stored entries.
-** Column indices are int32_t (half the memory traffic of size_t in SpMV),
-** so a matrix has at most TY_SPARSE_MAXDIM columns; rows and nnz are size_t.
+** Indices are 32-bit, like SciPy's and MKL's defaults: SpMV is bound by
+** memory traffic, and 32-bit indices make it about 10% faster than 64-bit
+** ones.  So rows, columns and nnz are each at most TY_SPARSE_MAXDIM
+** (2^31 - 1; 24 GB of entries).
 **
 ** Memory
 ** ------
@@ -46,22 +49,26 @@
 
 #include "ty_mat.h"
 
-/* the largest number of rows or columns (column indices are int32_t) */
+/* the index type of row pointers and column indices */
+typedef int32_t ty_sidx;
+
+/* the largest number of rows, of columns and of stored entries */
 #define TY_SPARSE_MAXDIM ((size_t)INT32_MAX)
 
 typedef struct ty_sparse {
   size_t rows, cols;
   size_t nnz;            /* stored entries */
-  size_t *row_ptr;       /* rows + 1 */
-  size_t *dpos;          /* rows: first position with column >= row */
-  int32_t *col_idx;      /* nnz, sorted within each row */
+  ty_sidx *row_ptr;      /* rows + 1 */
+  ty_sidx *dpos;         /* rows: first position with column >= row */
+  ty_sidx *col_idx;      /* nnz, sorted within each row */
   double *val;           /* nnz */
 } ty_sparse;
 
 /* the stored diagonal entry of row i, or 0 */
 #define TY_SPARSE_DIAG(S, i) \
   (((S)->dpos[i] < (S)->row_ptr[(i) + 1] && \
-    (size_t)(S)->col_idx[(S)->dpos[i]] == (i)) ? (S)->val[(S)->dpos[i]] : 0.0)
+    (size_t)(S)->col_idx[(S)->dpos[i]] == (size_t)(i)) \
+   ? (S)->val[(S)->dpos[i]] : 0.0)
 
 /* ---- storage ---------------------------------------------------------- */
 
@@ -70,7 +77,7 @@ typedef struct ty_sparse {
 size_t ty_sparse_bytes (size_t rows, size_t nnz);
 
 /* Lay out a header at mem (ty_sparse_bytes(rows, nnz) bytes, any
-** alignment) and return it.  row_ptr[0] is set to 0; the caller fills the
+** alignment; rows, cols and nnz at most TY_SPARSE_MAXDIM) and return it.  row_ptr[0] is set to 0; the caller fills the
 ** arrays and then calls ty_sparse_finish. */
 ty_sparse *ty_sparse_layout (void *mem, size_t rows, size_t cols, size_t nnz);
 
@@ -84,11 +91,11 @@ int ty_sparse_check (const ty_sparse *S);
 
 /* Scratch for ty_sparse_triplets_sort, in elements. */
 typedef struct ty_triplet_work {
-  size_t *cnt;           /* max(rows, cols) + 1 */
+  size_t *cnt;           /* cols + 1 */
   size_t *tmp_idx;       /* nt */
   double *tmp_val;       /* nt */
   size_t *row_ptr;       /* rows + 1 */
-  int32_t *col;          /* nt */
+  ty_sidx *col;          /* nt */
   double *val;           /* nt */
 } ty_triplet_work;
 

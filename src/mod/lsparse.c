@@ -37,6 +37,9 @@ static ty_sparse *push_sparse (lua_State *L, size_t rows, size_t cols,
     luaL_error(L, "sparse matrix of %I x %I is too large (at most %I rows "
                "and columns)", (lua_Integer)rows, (lua_Integer)cols,
                (lua_Integer)TY_SPARSE_MAXDIM);
+  if (nnz > TY_SPARSE_MAXDIM)
+    luaL_error(L, "sparse matrix of %I nonzeros is too large (at most %I)",
+               (lua_Integer)nnz, (lua_Integer)TY_SPARSE_MAXDIM);
   bytes = ty_sparse_bytes(rows, nnz);
   if (bytes == 0)
     luaL_error(L, "not enough memory (sparse matrix of %I nonzeros)",
@@ -50,9 +53,9 @@ static ty_sparse *push_sparse (lua_State *L, size_t rows, size_t cols,
 static ty_sparse *push_scaled (lua_State *L, const ty_sparse *A, double s) {
   ty_sparse *C = push_sparse(L, A->rows, A->cols, A->nnz);
   size_t k;
-  memcpy(C->row_ptr, A->row_ptr, (A->rows + 1) * sizeof(size_t));
-  memcpy(C->dpos, A->dpos, A->rows * sizeof(size_t));
-  memcpy(C->col_idx, A->col_idx, A->nnz * sizeof(int32_t));
+  memcpy(C->row_ptr, A->row_ptr, (A->rows + 1) * sizeof(ty_sidx));
+  memcpy(C->dpos, A->dpos, A->rows * sizeof(ty_sidx));
+  memcpy(C->col_idx, A->col_idx, A->nnz * sizeof(ty_sidx));
   for (k = 0; k < A->nnz; k++) C->val[k] = s * A->val[k];
   return C;
 }
@@ -165,7 +168,7 @@ static int sparse_new (lua_State *L) {
   w.tmp_idx = (size_t *)ty_newbuf(L, ty_mulsize(L, nt, sizeof(size_t)));
   w.tmp_val = (double *)ty_newbuf(L, ty_mulsize(L, nt, sizeof(double)));
   w.row_ptr = (size_t *)ty_newbuf(L, ty_mulsize(L, m + 1, sizeof(size_t)));
-  w.col = (int32_t *)ty_newbuf(L, ty_mulsize(L, nt, sizeof(int32_t)));
+  w.col = (ty_sidx *)ty_newbuf(L, ty_mulsize(L, nt, sizeof(ty_sidx)));
   w.val = (double *)ty_newbuf(L, ty_mulsize(L, nt, sizeof(double)));
   distinct = ty_sparse_triplets_sort(m, n, nt, i0, j0, vals, &w);
   S = push_sparse(L, m, n, distinct);
@@ -202,9 +205,9 @@ static int sparse_eye (lua_State *L) {
   d = m < n ? m : n;
   S = push_sparse(L, m, n, d);
   for (i = 0; i < m; i++) {
-    S->row_ptr[i + 1] = i < d ? i + 1 : d;
-    S->dpos[i] = i < d ? i : d;
-    if (i < d) { S->col_idx[i] = (int32_t)i; S->val[i] = 1.0; }
+    S->row_ptr[i + 1] = (ty_sidx)(i < d ? i + 1 : d);
+    S->dpos[i] = (ty_sidx)(i < d ? i : d);
+    if (i < d) { S->col_idx[i] = (ty_sidx)i; S->val[i] = 1.0; }
   }
   return 1;
 }
@@ -222,14 +225,14 @@ static int sparse_diag (lua_State *L) {
   for (i = 0, t = 0; i < n; i++) {       /* row i holds v[i - off] (k < 0)
                                             or v[i] (k >= 0) */
     int has = (k >= 0) ? (i < len) : (i >= off);
-    S->row_ptr[i] = t;
+    S->row_ptr[i] = (ty_sidx)t;
     if (has) {
-      S->col_idx[t] = (int32_t)((k >= 0) ? i + off : i - off);
+      S->col_idx[t] = (ty_sidx)((k >= 0) ? i + off : i - off);
       S->val[t] = v->data[(k >= 0) ? i : i - off];
       t++;
     }
   }
-  S->row_ptr[n] = t;
+  S->row_ptr[n] = (ty_sidx)t;
   ty_sparse_finish(S);
   return 1;
 }
@@ -325,7 +328,8 @@ static int s_find (lua_State *L) {
   ty_mat *Iv = ty_newmat(L, S->nnz, 1, 0);
   ty_mat *Jv = ty_newmat(L, S->nnz, 1, 0);
   ty_mat *Vv = ty_newmat(L, S->nnz, 1, 0);
-  size_t i, k;
+  size_t i;
+  ty_sidx k;
   for (i = 0; i < S->rows; i++)
     for (k = S->row_ptr[i]; k < S->row_ptr[i + 1]; k++) {
       Iv->data[k] = (double)(i + 1);
@@ -483,15 +487,16 @@ static int s_eq (lua_State *L) {
 ** positions padded to one width and values with a sign column */
 static int s_tostring (lua_State *L) {
   ty_sparse *S = checksparse(L, 1);
-  size_t i, k, shown = 0, width = 0;
+  size_t i, shown = 0, width = 0, k;
+  ty_sidx p;
   char cell[SHOW_ENTRIES][48];
   luaL_Buffer b;
   for (i = 0; i < S->rows && shown < SHOW_ENTRIES; i++)
-    for (k = S->row_ptr[i]; k < S->row_ptr[i + 1] && shown < SHOW_ENTRIES;
-         k++, shown++) {
+    for (p = S->row_ptr[i]; p < S->row_ptr[i + 1] && shown < SHOW_ENTRIES;
+         p++, shown++) {
       size_t len = (size_t)snprintf(cell[shown], sizeof cell[shown],
                                     "(%zu, %ld)", i + 1,
-                                    (long)S->col_idx[k] + 1);
+                                    (long)S->col_idx[p] + 1);
       if (len > width) width = len;
     }
   luaL_buffinit(L, &b);
