@@ -7,6 +7,7 @@
 **   gp = native.spawn(program)      nil, message when it cannot start
 **   gp:send(text)                   commands, written in full
 **   gp:data(name, mode, ...)        a datablock $name of numbers (%.17g)
+**   native.datafile(path, name, mode, ...)   the same, into a file
 **   text, errors = gp:sync([secs])  wait until gnuplot has done everything
 **   gp:close()  gp:pid()  gp:alive()
 **   native.isatty(fd)  native.termsize()  native.count()
@@ -16,6 +17,7 @@
 ** collected (__gc, also run by lua_close when tycho exits), or at the end
 ** of a to-be-closed variable (__close).
 */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@
 #define CLOSE_GRACE_MS   200     /* time to exit after end of input */
 #define CHUNK            65536   /* data are formatted in chunks this big */
 #define MAXCOLS          16      /* columns of one datablock */
+#define LINE_PIECE       128     /* points per piece of a long line */
 
 typedef struct gnuplot {
   ty_proc proc;
@@ -121,20 +124,29 @@ static int format_number (char *out, double x) {
   return n;
 }
 
-/* A chunked writer: formats into buf, sends when full. */
+/* A chunked writer: formats into buf and, when it is full, sends it to the
+** process or writes it to a file. */
 typedef struct writer {
   lua_State *L;
-  gnuplot *gp;
+  gnuplot *gp;                   /* the process, or NULL */
+  FILE *file;                    /* or the file */
+  int err;                       /* errno of a failed file write */
   char *buf;
   size_t len;
 } writer;
 
 static void w_flush (writer *w) {
-  write_all(w->L, w->gp, w->buf, w->len);
+  if (w->gp != NULL) write_all(w->L, w->gp, w->buf, w->len);
+  else if (w->err == 0 && fwrite(w->buf, 1, w->len, w->file) != w->len)
+    w->err = errno ? errno : EIO;
   w->len = 0;
   if (ty_interrupted()) {
-    /* leave gnuplot outside the datablock before unwinding */
-    ty_proc_write(&w->gp->proc, "\nEOD\n", 5, 1000);
+    if (w->gp != NULL)   /* leave gnuplot outside the datablock */
+      ty_proc_write(&w->gp->proc, "\nEOD\n", 5, 1000);
+    else {
+      fclose(w->file);
+      w->file = NULL;
+    }
     ty_raise_interrupt(w->L);
   }
 }
@@ -165,68 +177,133 @@ static ty_mat *check_data (lua_State *L, int arg, size_t numel) {
   return A;
 }
 
-/* gp:data(name, mode, ...): define the datablock $name.
+/* The datablock described by the arguments from `first` on (name, mode,
+** matrices: see gp:data), checked and formatted into w (whose destination
+** is set by the caller, after the checks).  Pushes one scratch buffer. */
+typedef struct datablock {
+  const char *name;
+  int mode, nargs;
+  int broken;                    /* "lines": a pen lift every LINE_PIECE */
+  ty_mat *M[MAXCOLS];
+} datablock;
+
+static void check_datablock (lua_State *L, int first, datablock *d) {
+  static const char *const modes[] = {"columns", "matrix", "grid", "lines",
+                                      NULL};
+  const char *c;
+  int k;
+  size_t n;
+  d->name = luaL_checkstring(L, first);
+  d->mode = luaL_checkoption(L, first + 1, NULL, modes);
+  d->broken = (d->mode == 3);
+  if (d->broken) d->mode = 0;                    /* "lines": columns */
+  d->nargs = lua_gettop(L) - (first + 1);
+  for (c = d->name; *c; c++)
+    luaL_argcheck(L, (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9' && c != d->name) || *c == '_',
+                  first, "datablock name expected");
+  luaL_argcheck(L, *d->name != '\0', first, "datablock name expected");
+  luaL_argcheck(L, d->nargs >= 1, first + 2, "matrix expected");
+  luaL_argcheck(L, d->nargs <= MAXCOLS, first + 2 + MAXCOLS,
+                "too many columns");
+  if (d->mode == 2)
+    luaL_argcheck(L, d->nargs == 3, first + 2, "X, Y and Z expected");
+  if (d->mode == 1)
+    luaL_argcheck(L, d->nargs == 1, first + 3, "one matrix expected");
+  d->M[0] = check_data(L, first + 2, 0);
+  n = TY_NUMEL(d->M[0]);
+  for (k = 1; k < d->nargs; k++) {
+    d->M[k] = check_data(L, first + 2 + k, n);
+    if (d->mode == 2 && (d->M[k]->rows != d->M[0]->rows))
+      ty_shapeerror(L, first + 2 + k, "the shape of X", d->M[k]);
+  }
+}
+
+static void write_datablock (writer *w, const datablock *d) {
+  size_t i, j, n = TY_NUMEL(d->M[0]);
+  int k;
+  w_text(w, "$", 1);
+  w_text(w, d->name, strlen(d->name));
+  w_text(w, " << EOD\n", 8);
+  if (d->mode == 0) {                            /* columns */
+    for (i = 0; i < n; i++) {
+      for (k = 0; k < d->nargs; k++) w_number(w, d->M[k]->data[i], k == 0);
+      w_text(w, "\n", 1);
+      if (d->broken && i % LINE_PIECE == LINE_PIECE - 1 && i + 1 < n) {
+        /* a blank line lifts the pen; the point is repeated so the pieces
+        ** join: cairo strokes many short paths far faster than one long
+        ** one (a noisy line of 1e6 points: 2 s instead of minutes) */
+        w_text(w, "\n", 1);
+        for (k = 0; k < d->nargs; k++) w_number(w, d->M[k]->data[i], k == 0);
+        w_text(w, "\n", 1);
+      }
+    }
+  }
+  else {                                         /* matrix, grid */
+    const ty_mat *X = d->M[0];
+    for (i = 0; i < X->rows; i++) {
+      for (j = 0; j < X->cols; j++) {
+        if (d->mode == 1) w_number(w, TY_RE(X, i, j), j == 0);
+        else {
+          for (k = 0; k < 3; k++) w_number(w, TY_RE(d->M[k], i, j), k == 0);
+          w_text(w, "\n", 1);
+        }
+      }
+      w_text(w, "\n", 1);
+    }
+  }
+  w_text(w, "EOD\n", 4);
+  w_flush(w);
+}
+
+/* gp:data(name, mode, ...): define the datablock $name, through the pipe.
 **   "columns", v1, v2, ...   one line per index k: v1[k] v2[k] ...
+**   "lines", v1, v2, ...     the same, in pieces of LINE_PIECE points
+**                            (blank line, last point repeated) for lines
 **   "matrix", A              one line per row of A (for `matrix` plots)
 **   "grid", X, Y, Z          for each row i a block of lines
 **                            X[i,j] Y[i,j] Z[i,j], blocks separated by a
 **                            blank line (splot's grid format)
 ** Numbers are written so that they read back exactly. */
 static int gp_data (lua_State *L) {
-  static const char *const modes[] = {"columns", "matrix", "grid", NULL};
   gnuplot *gp = check_live(L, 1);
-  const char *name = luaL_checkstring(L, 2);
-  int mode = luaL_checkoption(L, 3, NULL, modes);
-  int nargs = lua_gettop(L) - 3, k;
-  ty_mat *M[MAXCOLS];
-  const char *c;
+  datablock d;
   writer w;
-  size_t i, j, n;
-  for (c = name; *c; c++)
-    luaL_argcheck(L, (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9' && c != name) || *c == '_', 2,
-                  "datablock name expected");
-  luaL_argcheck(L, *name != '\0', 2, "datablock name expected");
-  luaL_argcheck(L, nargs >= 1, 4, "matrix expected");
-  luaL_argcheck(L, nargs <= MAXCOLS, 4 + MAXCOLS, "too many columns");
-  if (mode == 2) luaL_argcheck(L, nargs == 3, 4, "X, Y and Z expected");
-  if (mode == 1) luaL_argcheck(L, nargs == 1, 5, "one matrix expected");
-  M[0] = check_data(L, 4, 0);
-  n = TY_NUMEL(M[0]);
-  for (k = 1; k < nargs; k++) {
-    M[k] = check_data(L, 4 + k, n);
-    if (mode == 2 && (M[k]->rows != M[0]->rows))
-      ty_shapeerror(L, 4 + k, "the shape of X", M[k]);
-  }
+  check_datablock(L, 2, &d);
   w.L = L;
   w.gp = gp;
+  w.file = NULL;
+  w.err = 0;
   w.buf = (char *)ty_newbuf(L, CHUNK + 64);
   w.len = 0;
-  w_text(&w, "$", 1);
-  w_text(&w, name, strlen(name));
-  w_text(&w, " << EOD\n", 8);
-  if (mode == 0) {                               /* columns */
-    for (i = 0; i < n; i++) {
-      for (k = 0; k < nargs; k++) w_number(&w, M[k]->data[i], k == 0);
-      w_text(&w, "\n", 1);
-    }
-  }
-  else {                                         /* matrix, grid */
-    ty_mat *X = M[0];
-    for (i = 0; i < X->rows; i++) {
-      for (j = 0; j < X->cols; j++) {
-        if (mode == 1) w_number(&w, TY_RE(X, i, j), j == 0);
-        else {
-          for (k = 0; k < 3; k++) w_number(&w, TY_RE(M[k], i, j), k == 0);
-          w_text(&w, "\n", 1);
-        }
-      }
-      w_text(&w, "\n", 1);
-    }
-  }
-  w_text(&w, "EOD\n", 4);
-  w_flush(&w);
+  write_datablock(&w, &d);
   return 0;
+}
+
+/* native.datafile(path, name, mode, ...): write the same datablock to a
+** file, for gnuplot to `load`: gnuplot reads its standard input a byte at a
+** time, a file in large blocks, which is some fifty times faster for big
+** data.  Returns true, or nil and a message. */
+static int plot_datafile (lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  datablock d;
+  writer w;
+  check_datablock(L, 2, &d);
+  w.L = L;
+  w.gp = NULL;
+  w.err = 0;
+  w.buf = (char *)ty_newbuf(L, CHUNK + 64);
+  w.len = 0;
+  w.file = fopen(path, "w");
+  if (w.file == NULL) return luaL_fileresult(L, 0, path);
+  write_datablock(&w, &d);
+  if (fclose(w.file) != 0 && w.err == 0) w.err = errno ? errno : EIO;
+  if (w.err != 0) {
+    errno = w.err;
+    return luaL_fileresult(L, 0, path);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
 }
 
 /* ====================================================================== */
@@ -396,6 +473,7 @@ static const luaL_Reg plot_funcs[] = {
   {"count", plot_count},
   {"finite_range", plot_finite_range},
   {"histcounts", plot_histcounts},
+  {"datafile", plot_datafile},
   {NULL, NULL}
 };
 

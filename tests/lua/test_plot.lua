@@ -92,6 +92,20 @@ do
   fig:close()
 end
 
+-- ---- 2b. big data stays fast ------------------------------------------
+do
+  rand.seed(11)
+  local n = 200000
+  local clock0 = tycho.clock()
+  local fig = plot(mat.linspace(0, 1, n), mat.randn(n), {title = "noise"})
+  local path = dir .. "/big.png"
+  local ok = fig:save(path)
+  local secs = tycho.clock() - clock0
+  t.ok(ok and png_ok(path) and secs < 8,
+       string.format("a noisy line of %d points plots and saves in %.2f s", n, secs))
+  fig:close()
+end
+
 -- ---- 3. gnuplot's errors become Lua errors, the figure stays usable ----
 do
   local fig = plot(x, y)
