@@ -77,8 +77,9 @@ typedef struct ty_sparse {
 size_t ty_sparse_bytes (size_t rows, size_t nnz);
 
 /* Lay out a header at mem (ty_sparse_bytes(rows, nnz) bytes, any
-** alignment; rows, cols and nnz at most TY_SPARSE_MAXDIM) and return it.  row_ptr[0] is set to 0; the caller fills the
-** arrays and then calls ty_sparse_finish. */
+** alignment; rows, cols and nnz at most TY_SPARSE_MAXDIM) and return it.
+** row_ptr[0] is set to 0; the caller fills the arrays and then calls
+** ty_sparse_finish.  Blocks of 4 MB or more get a huge-page hint. */
 ty_sparse *ty_sparse_layout (void *mem, size_t rows, size_t cols, size_t nnz);
 
 /* Compute dpos from row_ptr and col_idx. */

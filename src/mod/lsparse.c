@@ -99,12 +99,21 @@ static size_t convert_indices (lua_State *L, int arg, const ty_mat *v,
   return largest;
 }
 
-/* Raise "bad argument #arg to 'f' (<what>: MxN and PxQ)". */
-static int shape_mismatch (lua_State *L, int arg, const char *what,
-                           size_t m1, size_t n1, size_t m2, size_t n2) {
-  return luaL_argerror(L, arg, lua_pushfstring(L, "%s: %Ix%I and %Ix%I",
-                       what, (lua_Integer)m1, (lua_Integer)n1,
-                       (lua_Integer)m2, (lua_Integer)n2));
+/* Raise "bad argument #arg to '<op>' (<msg>)" for the operator op ("mul",
+** "add", "sub"): like luaL_argerror, but naming the operator even when
+** the mat type hands an operation over (then Lua knows no name). */
+static int op_argerror (lua_State *L, int arg, const char *op,
+                        const char *msg) {
+  return luaL_error(L, "bad argument #%d to '%s' (%s)", arg, op, msg);
+}
+
+/* Raise "bad argument #arg to '<op>' (<what>: MxN and PxQ)". */
+static int shape_mismatch (lua_State *L, int arg, const char *op,
+                           const char *what, size_t m1, size_t n1,
+                           size_t m2, size_t n2) {
+  return op_argerror(L, arg, op, lua_pushfstring(L, "%s: %Ix%I and %Ix%I",
+                     what, (lua_Integer)m1, (lua_Integer)n1,
+                     (lua_Integer)m2, (lua_Integer)n2));
 }
 
 /* an optional nonnegative tolerance argument, default 0 */
@@ -402,7 +411,7 @@ static int s_mul (lua_State *L) {
     double *acc;
     ty_sparse *C, *tmp;
     if (A->cols != B->rows)
-      return shape_mismatch(L, 2, "inner dimensions differ", A->rows,
+      return shape_mismatch(L, 2, "mul", "inner dimensions differ", A->rows,
                             A->cols, B->rows, B->cols);
     mark = (size_t *)ty_newbuf(L, ty_mulsize(L, B->cols + 1,
                                              sizeof(size_t)));
@@ -419,7 +428,7 @@ static int s_mul (lua_State *L) {
   if (A != NULL) {                           /* sparse times dense */
     ty_mat *X = ty_checkmat(L, 2), *Y;
     if (X->rows != A->cols)
-      return shape_mismatch(L, 2, "inner dimensions differ", A->rows,
+      return shape_mismatch(L, 2, "mul", "inner dimensions differ", A->rows,
                             A->cols, X->rows, X->cols);
     Y = ty_newmat(L, A->rows, X->cols, X->cplx);
     if (ty_sparse_mm(A, X, Y) != 0) return ty_raise_interrupt(L);
@@ -428,7 +437,7 @@ static int s_mul (lua_State *L) {
   else {                                     /* dense times sparse */
     ty_mat *X = ty_checkmat(L, 1), *Y;
     if (X->cols != B->rows)
-      return shape_mismatch(L, 2, "inner dimensions differ", X->rows,
+      return shape_mismatch(L, 2, "mul", "inner dimensions differ", X->rows,
                             X->cols, B->rows, B->cols);
     Y = ty_newmat(L, X->rows, B->cols, X->cplx);
     if (ty_sparse_dm(X, B, Y) != 0) return ty_raise_interrupt(L);
@@ -437,21 +446,22 @@ static int s_mul (lua_State *L) {
 }
 
 /* the sparse operand `arg` of + or -, with a hint when it is not one */
-static ty_sparse *check_operand (lua_State *L, int arg) {
+static ty_sparse *check_operand (lua_State *L, int arg, const char *op) {
   ty_sparse *S = tosparse(L, arg);
   if (S == NULL) {
     const char *got = ty_tomat(L, arg) ? "dense matrix"
                                        : luaL_typename(L, arg);
-    luaL_argerror(L, arg, lua_pushfstring(L, "sparse matrix expected, got "
+    op_argerror(L, arg, op, lua_pushfstring(L, "sparse matrix expected, got "
                   "%s (convert with S:todense() or sparse.from(A))", got));
   }
   return S;
 }
 
 static int addsub (lua_State *L, double beta) {
-  ty_sparse *A = check_operand(L, 1), *B = check_operand(L, 2), *C;
+  const char *op = beta > 0 ? "add" : "sub";
+  ty_sparse *A = check_operand(L, 1, op), *B = check_operand(L, 2, op), *C;
   if (A->rows != B->rows || A->cols != B->cols)
-    return shape_mismatch(L, 2, "shapes differ", A->rows, A->cols,
+    return shape_mismatch(L, 2, op, "shapes differ", A->rows, A->cols,
                           B->rows, B->cols);
   C = push_sparse(L, A->rows, A->cols, ty_sparse_add_nnz(A, B));
   ty_sparse_add(1.0, A, beta, B, C);
