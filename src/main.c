@@ -93,6 +93,10 @@ static const struct {
   {"tycho.fft", "fft", luaopen_tycho_fft},
   {"tycho.sparse", "sparse", luaopen_tycho_sparse},
   {"tycho.plot", "plot", luaopen_tycho_plot},
+  {"tycho.linsolve", "linsolve", luaopen_tycho_linsolve},
+  {"tycho.ot", "ot", luaopen_tycho_ot},
+  {"tycho.optim", "optim", luaopen_tycho_optim},
+  {"tycho.nn", "nn", luaopen_tycho_nn},
   {NULL, NULL, NULL}
 };
 

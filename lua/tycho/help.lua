@@ -25,15 +25,20 @@ help.modules = {
   {"fft", "Fourier transforms (FFTW)"},
   {"sparse", "sparse matrices (CSR)"},
   {"plot", "figures drawn by gnuplot"},
+  {"linsolve", "iterative linear solvers: CG, SOR, SSOR-CG, learned relaxation"},
+  {"ot", "optimal transport: Sinkhorn, Sinkhorn-Newton-Sparse, exact"},
+  {"optim", "optimizers: SGD to Lion, 8-bit states, K-FAC, MKOR, CBO"},
+  {"nn", "small dense networks"},
 }
 -- extra doc files that belong to a module above (split for size)
 help.docfiles = {"tycho", "mat", "mat_ops", "mat_io", "rand", "linalg", "fft",
-                 "sparse", "plot", "publish"}
+                 "sparse", "plot", "publish", "linsolve", "ot", "optim", "nn"}
 
 local byfunc = setmetatable({}, {__mode = "k"})   -- function -> entry
 local byname = {}                                  -- name -> entry
 local order = {}                                   -- names in definition order
 local loaded = false
+help.load_errors = {}           -- doc files that failed to load
 
 -- resolve "a.b.c" or "a.b:m" to a value, raw lookups only
 local function resolve(name)
@@ -76,9 +81,14 @@ function help.load()
   loaded = true
   for _, name in ipairs(help.docfiles) do
     local path = package.searchpath("tycho.doc." .. name, package.path)
-    if path then
-      local chunk = assert(loadfile(path))
-      chunk(help.def)
+    if path then     -- a broken doc file must not take help down with it
+      local chunk, err = loadfile(path)
+      local ok = chunk ~= nil
+      if ok then ok, err = pcall(chunk, help.def) end
+      if not ok then
+        help.load_errors[#help.load_errors + 1] = err
+        io.stderr:write("help: ", tostring(err), "\n")
+      end
     end
   end
 end

@@ -14,6 +14,10 @@ int luaopen_tycho_linalg (lua_State *L);   /* llinalg.c */
 int luaopen_tycho_fft (lua_State *L);      /* lfft.c */
 int luaopen_tycho_sparse (lua_State *L);   /* lsparse.c */
 int luaopen_tycho_plot (lua_State *L);     /* lplot.c: gnuplot processes */
+int luaopen_tycho_linsolve (lua_State *L); /* llinsolve.c: CG, SOR, tuners */
+int luaopen_tycho_ot (lua_State *L);       /* lot.c: optimal transport */
+int luaopen_tycho_optim (lua_State *L);    /* loptim.c: optimizers, CBO */
+int luaopen_tycho_nn (lua_State *L);       /* lnn.c: networks, K-FAC, MKOR */
 
 /* lmat_ops.c, lmat_print.c and lmatio.c fill in the mat library and its methods */
 void ty_mat_ops_register (lua_State *L, int lib, int methods);

@@ -28,6 +28,7 @@
 #define CHUNKNAME "=stdin"
 
 static int interactive = 0;    /* standard input is a terminal */
+static int history_done = 0;   /* this statement is already in history */
 
 /* ====================================================================== */
 /* colour, errors, calls                                                  */
@@ -180,6 +181,10 @@ static int pushline (lua_State *L, int first) {
   if (cancelled) return -1;
   if (line == NULL) return 0;
   if (first && line[0] == '?') {          /* ?x is help(x) */
+    if (interactive) {                     /* history keeps what was typed */
+      ty_history_add(line);
+      history_done = 1;
+    }
     char *what = line + 1;
     while (*what == ' ' || *what == '\t') what++;
     if (*what == '\0') lua_pushliteral(L, "help()");
@@ -274,6 +279,7 @@ static int multiline (lua_State *L) {
 static int loadline (lua_State *L) {
   int status, r;
   lua_settop(L, 0);
+  history_done = 0;
   r = pushline(L, 1);
   if (r < 0) return -1;
   if (r == 0) return -2;
@@ -281,7 +287,7 @@ static int loadline (lua_State *L) {
   if (status >= 0 && lua_gettop(L) >= 1 && lua_type(L, 1) == LUA_TSTRING) {
     size_t len;
     const char *text = lua_tolstring(L, 1, &len);
-    if (interactive && len > 0) ty_history_add(text);
+    if (interactive && len > 0 && !history_done) ty_history_add(text);
   }
   return status;
 }

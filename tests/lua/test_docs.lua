@@ -12,6 +12,10 @@ local function run(code, name)
   return pcall(f)
 end
 
+help.load()
+t.ok(#help.load_errors == 0, "every doc file loads" ..
+     (#help.load_errors > 0 and ("\n" .. table.concat(help.load_errors, "\n")) or ""))
+
 -- 1. every function of every module (and method of its type) has help
 for _, m in ipairs(help.modules) do
   local name = m[1]

@@ -1,0 +1,3 @@
+/* ty_cbo.c: placeholder (being written). */
+#include "ty_cbo.h"
+typedef int ty_cbo_placeholder;

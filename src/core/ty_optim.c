@@ -1,0 +1,3 @@
+/* ty_optim.c: placeholder (being written). */
+#include "ty_optim.h"
+typedef int ty_optim_placeholder;
