@@ -660,7 +660,7 @@ end
 
 -- Source for code cells from..to: the file's line numbers, other lines
 -- blank, each cell's marker line replaced by a call announcing it.
-local function build(run, from, to)
+local function build(run, from, to, final)
   local out = {}
   for i = 1, run.nlines do out[i] = "" end
   for k = from, to do
@@ -676,7 +676,37 @@ local function build(run, from, to)
     end
   end
   out[1] = "local __tycho_cell = ...; " .. out[1]
+  -- a last call after the last line, so the chunk's locals can be kept
+  if final then out[#out + 1] = "__tycho_cell(0)" end
   return table.concat(out, "\n")
+end
+
+-- Compile cells from..to.  The closing call of `build` is left out when
+-- it cannot be compiled (a cell ending in `return`).
+local function compile(run, from, to)
+  local name = "@" .. run.script
+  local chunk, err = load(build(run, from, to, true), name, "t", run.env)
+  if chunk then return chunk end
+  local line = tonumber(err:match(":(%d+):"))
+  if line and line > run.nlines then
+    return load(build(run, from, to, false), name, "t", run.env)
+  end
+  return nil, err
+end
+
+-- Keep the values of the locals of the function `level` levels above the
+-- caller, in run.carry.  When a run goes on in a new chunk (after an
+-- error, or past Lua's limit of 200 locals in one function), they become
+-- globals of the script's environment, so later cells still see them.
+local function keep_locals(run, level)
+  local vars, i = {}, 1
+  while true do
+    local name, value = debug.getlocal(level + 1, i)
+    if not name then break end
+    if name:sub(1, 1) ~= "(" and name ~= "__tycho_cell" then vars[name] = value end
+    i = i + 1
+  end
+  run.carry = vars
 end
 
 -- A short traceback: the frames in the script only.
@@ -703,10 +733,22 @@ end
 -- Execute a compiled chunk; true when it ran to the end (or os.exit(true)).
 local function execute(run, plot, chunk)
   local function switch(k)
+    keep_locals(run, 2)
     end_cell(run, plot)
-    begin_cell(run, k)
+    if k > 0 then begin_cell(run, k) end
+  end
+  if run.carry then
+    for name, value in pairs(run.carry) do run.env[name] = value end
+    run.carry = nil
   end
   local ok, err = xpcall(chunk, function(e)
+    local level = 2
+    while true do
+      local info = debug.getinfo(level, "f")
+      if not info then break end
+      if info.func == chunk then keep_locals(run, level); break end
+      level = level + 1
+    end
     if getmetatable(e) == Exit then return e end
     local msg = type(e) == "string" and e or
       (type(e) == "table" and getmetatable(e) and getmetatable(e).__tostring
@@ -733,8 +775,7 @@ local function run_range(run, plot, from, to)
   while from <= to and run.cells[from].kind ~= "code" do from = from + 1 end
   while to >= from and run.cells[to].kind ~= "code" do to = to - 1 end
   if from > to or run.stopped then return true end
-  local chunkname = "@" .. run.script
-  local chunk, err = load(build(run, from, to), chunkname, "t", run.env)
+  local chunk, err = compile(run, from, to)
   if chunk then
     if execute(run, plot, chunk) then return true end
     if not run.keep_going or run.stopped then return false end
@@ -749,7 +790,7 @@ local function run_range(run, plot, from, to)
     if not run_range(run, plot, from, k - 1) then return false end
     if run.stopped then return true end
   end
-  local alone, err2 = load(build(run, k, k), chunkname, "t", run.env)
+  local alone, err2 = compile(run, k, k)
   local ok
   if alone then ok = execute(run, plot, alone)
   else

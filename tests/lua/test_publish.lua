@@ -273,6 +273,29 @@ do
   t.ok(out2:find("must end in .html or .md", 1, true), "other output extensions are refused")
 end
 
+-- ---- 5b. locals survive a restart; more than 200 locals ------------------
+do
+  writeall(dir .. "/carry.lua", "-- %%\nlocal a = 41\nlocal f = function() return a + 1 end\n" ..
+           "-- %%\nlocal b = 'before'\nerror('stop')\n-- %%\nprint(f(), b)\n")
+  local code = run_publish("carry.lua -k")
+  local html = readall(dir .. "/carry.html") or ""
+  t.ok(code == 0 and html:find("42\tbefore", 1, true),
+       "after an error, the next cells still see the earlier locals")
+  local lines = {}
+  for c = 1, 30 do
+    lines[#lines + 1] = "-- %%"
+    for j = 1, 8 do lines[#lines + 1] = string.format("local v%d_%d = %d", c, j, c * 10 + j) end
+  end
+  lines[#lines + 1] = "-- %%"
+  lines[#lines + 1] = "print('sum', v1_1 + v30_8)"
+  lines[#lines + 1] = "return 0"
+  writeall(dir .. "/many.lua", table.concat(lines, "\n") .. "\n")
+  code = run_publish("many.lua")
+  html = readall(dir .. "/many.html") or ""
+  t.ok(code == 0 and html:find("sum\t319", 1, true),
+       "240 top-level locals (past Lua's 200) and a final return")
+end
+
 -- ---- 6. usage ---------------------------------------------------------------------
 do
   local code, out = run_publish("")
