@@ -225,9 +225,11 @@ static int sparse_eye (lua_State *L) {
 static int sparse_diag (lua_State *L) {
   ty_mat *v = check_vector(L, 1);
   lua_Integer k = luaL_optinteger(L, 2, 0);
-  size_t len = TY_NUMEL(v), off = (size_t)(k < 0 ? -k : k), n, i, t;
+  size_t len = TY_NUMEL(v), off, n, i, t;
   ty_sparse *S;
-  luaL_argcheck(L, off <= TY_SPARSE_MAXDIM, 2, "diagonal out of range");
+  luaL_argcheck(L, k >= -(lua_Integer)TY_SPARSE_MAXDIM &&
+                k <= (lua_Integer)TY_SPARSE_MAXDIM, 2, "diagonal out of range");
+  off = (size_t)(k < 0 ? -k : k);
   ty_checkfinite(L, 1, v);
   n = len + off;
   S = push_sparse(L, n, n, len);
@@ -321,6 +323,8 @@ static int s_diag (lua_State *L) {
   ty_sparse *S = checksparse(L, 1);
   lua_Integer k = luaL_optinteger(L, 2, 0);
   size_t len = 0;
+  if (k > (lua_Integer)TY_SPARSE_MAXDIM) k = (lua_Integer)TY_SPARSE_MAXDIM;
+  if (k < -(lua_Integer)TY_SPARSE_MAXDIM) k = -(lua_Integer)TY_SPARSE_MAXDIM;
   if (k >= 0 ? (size_t)k < S->cols : (size_t)(-k) < S->rows) {
     size_t r = S->rows - (k < 0 ? (size_t)(-k) : 0);
     size_t c = S->cols - (k > 0 ? (size_t)k : 0);

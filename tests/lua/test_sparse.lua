@@ -432,6 +432,8 @@ do
     {function() return sparse.eye(2.5) end, "number has no integer representation", "eye: fractional"},
     {function() return sparse.diag(mat.eye(2)) end, "vector expected, got 2x2", "diag: matrix"},
     {function() return sparse.diag({1, 0 / 0}) end, "NaN or Inf", "diag: NaN"},
+    {function() return sparse.diag({1}, math.mininteger) end,
+     "diagonal out of range", "diag: k = mininteger"},
     {function() return sparse.laplacian(-1) end, "nonnegative size", "laplacian: negative"},
     {function() return sparse.laplacian("x") end, "number expected", "laplacian: string"},
     {function() return sparse.laplacian(2, 2, 2, 2) end, "at most three", "laplacian: four sizes"},
@@ -458,6 +460,8 @@ do
   }
   for _, case in ipairs(bad) do t.throws(case[1], case[2], case[3]) end
   t.ok(not (S == mat.eye(3)), "S == dense is false")
+  t.ok(#S:diag(math.mininteger) == 0 and #S:diag(math.maxinteger) == 0,
+       "S:diag(k) far outside: empty")
   t.ok(S:todense() ~= nil, "still usable after errors")
 end
 
