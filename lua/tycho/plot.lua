@@ -1315,6 +1315,16 @@ function plot.terminal(name)
            "none, or a gnuplot terminal such as qt)")
   end
   local builtin = {auto = true, window = true, dumb = true, none = true}
+  -- terminals that draw in a window or on the terminal (files: fig:save)
+  local screens = {qt = true, wxt = true, x11 = true, sixelgd = true,
+                   sixeltek = true, kittycairo = true, kittygd = true,
+                   domterm = true, tek40xx = true, vttek = true, xterm = true,
+                   caca = true}
+  if not builtin[name] and not screens[name] then
+    argerr("plot.terminal", 1, "'" .. name .. "' is not a screen terminal " ..
+           "(auto, window, dumb, none, qt, wxt, x11, sixelgd, ...); " ..
+           "files are written with fig:save")
+  end
   if not builtin[name] then
     -- it must be a terminal this gnuplot has
     local probe = new_figure("plot.terminal", {})

@@ -626,10 +626,13 @@ local function end_cell(run, plot)
   if run.tmp then
     io.output(run.saved.output)
     io.stdout = run.saved.stdout
-    run.tmp:flush()
-    run.tmp:seek("set")
-    local text = run.tmp:read("a") or ""
-    run.tmp:close()
+    local text = ""
+    if io.type(run.tmp) == "file" then       -- the script may have closed it
+      run.tmp:flush()
+      run.tmp:seek("set")
+      text = run.tmp:read("a") or ""
+      run.tmp:close()
+    end
     run.tmp = nil
     if #text > 400000 then
       text = text:sub(1, 400000) .. "\n... (output truncated)\n"

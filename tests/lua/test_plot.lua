@@ -182,8 +182,16 @@ do
 end
 t.throws(function() plot.terminal("qt; system('x')") end, "terminal name expected",
          "terminal: a name with punctuation")
-t.throws(function() plot.terminal("nosuchterminal") end, "gnuplot has no terminal 'nosuchterminal'",
+t.throws(function() plot.terminal("nosuchterminal") end, "is not a screen terminal",
          "terminal: unknown name")
+t.throws(function() plot.terminal("pngcairo") end, "files are written with fig:save",
+         "terminal: a file terminal")
+if not os.getenv("DISPLAY") then
+  local ok, err = pcall(plot.terminal, "wxt")
+  t.ok(ok or tostring(err):find("gnuplot has no terminal 'wxt'", 1, true),
+       "terminal: a window terminal gnuplot lacks: " .. tostring(err))
+  plot.terminal("auto")
+end
 t.throws(function() plot.isatty(7) end, "0, 1 or 2 expected", "isatty: bad descriptor")
 t.throws(function() plot.gnuplot(5) end, "string expected", "gnuplot: not a string")
 

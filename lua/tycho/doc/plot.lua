@@ -137,9 +137,11 @@ def("plot.terminal", {
 when $DISPLAY is set and gnuplot has qt, wxt or x11; text plots at the
 interactive prompt; nothing in scripts until saved), "window", "dumb"
 (text, sized to the terminal, in colour when the terminal has it), "none"
-(never drawn, only saved), or the name of another gnuplot terminal (checked
-against the ones gnuplot lists).  Without an argument returns the setting
-and what it resolves to now.  Saving is not affected.]],
+(never drawn, only saved), or another gnuplot terminal that draws on the
+screen: qt, wxt, x11, or sixelgd, kittycairo, ... for terminals that show
+images (checked against the ones gnuplot has).  Files are written with
+fig:save, not here.  Without an argument returns the setting and what it
+resolves to now.]],
   example = [[local before = plot.terminal("none")
 assert(plot.terminal() == "none")
 plot.terminal(before)]],
