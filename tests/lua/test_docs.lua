@@ -5,11 +5,16 @@ local help = require "tycho.help"
 local srcdir = assert(os.getenv("TY_SRCDIR"), "TY_SRCDIR not set")
 
 -- run code in a fresh environment with print silenced
+local function quiet() end
 local function run(code, name)
-  local env = setmetatable({print = function() end}, {__index = _G})
+  local env = setmetatable({print = quiet}, {__index = _G})
   local f, err = load(code, "=" .. name, "t", env)
   if not f then return false, err end
-  return pcall(f)
+  local print0, write0 = _G.print, io.write      -- help() prints through these
+  _G.print, io.write = quiet, quiet
+  local ok, res = pcall(f)
+  _G.print, io.write = print0, write0
+  return ok, res
 end
 
 help.load()
