@@ -266,28 +266,43 @@ int ty_fft_c2r (double complex *in, double *out, size_t n, size_t count) {
 
 #define ROW_BLOCK_BYTES (1 << 16)    /* a gathered block stays in cache */
 
-typedef struct row_job {
+/* What the threads of a row pass share; each takes the next block of
+** rows from `next` until none is left, so a thread that the system holds
+** up does not hold the others up. */
+typedef struct row_pass_state {
   double complex *y;             /* the m x p matrix */
-  size_t m, p, block;            /* block: rows per gathered block */
-  size_t r0, r1;                 /* the rows [r0, r1) of this job */
+  size_t m, p, rows, block;      /* block: rows per gathered block */
   fftw_plan plan;                /* block transforms on a buffer */
-  double complex *buf;           /* block x p, this job's own */
-} row_job;
+  size_t next;                   /* first row not yet taken */
+  pthread_mutex_t lock;          /* guards next */
+} row_pass_state;
 
-/* Transform rows r0 .. r1-1 of y, a block at a time. */
+typedef struct row_worker {
+  row_pass_state *st;
+  double complex *buf;           /* block x p, this worker's own */
+} row_worker;
+
+/* Transform blocks of rows of y until all are taken. */
 static void *row_work (void *arg) {
-  row_job *jb = (row_job *)arg;
-  size_t m = jb->m, p = jb->p, i0, i, j;
-  for (i0 = jb->r0; i0 < jb->r1; i0 += jb->block) {
-    size_t b = jb->r1 - i0 < jb->block ? jb->r1 - i0 : jb->block;
+  row_worker *w = (row_worker *)arg;
+  row_pass_state *st = w->st;
+  size_t m = st->m, p = st->p, i0, i, j, b;
+  double complex *buf = w->buf;
+  for (;;) {
+    pthread_mutex_lock(&st->lock);
+    i0 = st->next;
+    st->next += st->block;
+    pthread_mutex_unlock(&st->lock);
+    if (i0 >= st->rows) break;
+    b = st->rows - i0 < st->block ? st->rows - i0 : st->block;
     for (j = 0; j < p; j++) {
-      const double complex *col = jb->y + j * m + i0;
-      for (i = 0; i < b; i++) jb->buf[i * p + j] = col[i];
+      const double complex *col = st->y + j * m + i0;
+      for (i = 0; i < b; i++) buf[i * p + j] = col[i];
     }
-    fftw_execute_dft(jb->plan, jb->buf, jb->buf);
+    fftw_execute_dft(st->plan, buf, buf);
     for (j = 0; j < p; j++) {
-      double complex *col = jb->y + j * m + i0;
-      for (i = 0; i < b; i++) col[i] = jb->buf[i * p + j];
+      double complex *col = st->y + j * m + i0;
+      for (i = 0; i < b; i++) col[i] = buf[i * p + j];
     }
   }
   return NULL;
@@ -297,14 +312,14 @@ static void *row_work (void *arg) {
 ** row a length-p transform). */
 static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
                      int sign) {
-  row_job job[MAX_THREADS];
+  row_pass_state st;
+  row_worker w[MAX_THREADS];
   pthread_t tid[MAX_THREADS];
   int started[MAX_THREADS];
   size_t block = ROW_BLOCK_BYTES / (p * sizeof(double complex));
-  size_t nblocks, per, t, nt = 1;
+  size_t nblocks, t, nt = 1;
   double complex *buf;
   plan_key k = new_key(KIND_C2C, sign < 0 ? FFTW_FORWARD : FFTW_BACKWARD, 1);
-  fftw_plan plan;
   if (block < 4) block = 4;
   if (block > rows) block = rows;
   nblocks = (rows + block - 1) / block;
@@ -318,26 +333,25 @@ static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
   set_dim(&k.dims[0], p, 1, 1);
   set_dim(&k.loop, block, p, p);
   k.nthreads_fixed = 1;          /* the blocks run in our own threads */
-  plan = get_plan(&k, buf, buf);
-  if (plan == NULL) { fftw_free(buf); return TY_FFT_EPLAN; }
-  per = (nblocks + nt - 1) / nt * block;    /* rows per job */
+  st.plan = get_plan(&k, buf, buf);
+  if (st.plan == NULL) { fftw_free(buf); return TY_FFT_EPLAN; }
+  st.y = y;
+  st.m = m;
+  st.p = p;
+  st.rows = rows;
+  st.block = block;
+  st.next = 0;
+  pthread_mutex_init(&st.lock, NULL);
   for (t = 0; t < nt; t++) {
-    job[t].y = y;
-    job[t].m = m;
-    job[t].p = p;
-    job[t].block = block;
-    job[t].r0 = t * per < rows ? t * per : rows;
-    job[t].r1 = (t + 1) * per < rows ? (t + 1) * per : rows;
-    job[t].plan = plan;
-    job[t].buf = buf + t * block * p;
+    w[t].st = &st;
+    w[t].buf = buf + t * block * p;
     started[t] = (t > 0 &&
-                  pthread_create(&tid[t], NULL, row_work, &job[t]) == 0);
+                  pthread_create(&tid[t], NULL, row_work, &w[t]) == 0);
   }
-  row_work(&job[0]);
-  for (t = 1; t < nt; t++) {
+  row_work(&w[0]);               /* this thread works too */
+  for (t = 1; t < nt; t++)
     if (started[t]) pthread_join(tid[t], NULL);
-    else row_work(&job[t]);      /* no thread: do it here */
-  }
+  pthread_mutex_destroy(&st.lock);
   fftw_free(buf);
   return 0;
 }
