@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <signal.h>
 
 #include <fftw3.h>
 
@@ -212,33 +213,52 @@ static void set_dim (fftw_iodim64 *d, size_t n, size_t is, size_t os) {
 /* transforms                                                             */
 /* ====================================================================== */
 
+/* Plan (or find) and execute the transform key on in and out.  While
+** FFTW's worker threads run, SIGINT is blocked in this thread so that
+** Ctrl-C is handled here, after the transform, and never by a worker;
+** a pending SIGINT is delivered when the mask is restored. */
+static int run (plan_key *k, void *in, void *out) {
+  fftw_plan p = get_plan(k, in, out);
+  sigset_t block, old;
+  if (p == NULL) return TY_FFT_EPLAN;
+  if (k->nthreads > 1) {
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+  }
+  switch (k->kind) {
+    case KIND_C2C:
+      fftw_execute_dft(p, (fftw_complex *)in, (fftw_complex *)out);
+      break;
+    case KIND_R2C:
+      fftw_execute_dft_r2c(p, (double *)in, (fftw_complex *)out);
+      break;
+    default:
+      fftw_execute_dft_c2r(p, (fftw_complex *)in, (double *)out);
+      break;
+  }
+  if (k->nthreads > 1) pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return 0;
+}
+
 int ty_fft_c2c (const double complex *in, double complex *out, size_t n,
                 size_t count, int sign) {
   plan_key k = new_key(KIND_C2C, sign < 0 ? FFTW_FORWARD : FFTW_BACKWARD, 1);
-  fftw_plan p;
   set_dim(&k.dims[0], n, 1, 1);
   set_dim(&k.loop, count, n, n);
-  p = get_plan(&k, (void *)in, out);
-  if (p == NULL) return TY_FFT_EPLAN;
-  fftw_execute_dft(p, (fftw_complex *)in, out);
-  return 0;
+  return run(&k, (void *)in, out);
 }
 
 int ty_fft_r2c (const double *in, double complex *out, size_t n,
                 size_t count, size_t odist) {
   plan_key k = new_key(KIND_R2C, 0, 1);
-  fftw_plan p;
   set_dim(&k.dims[0], n, 1, 1);
   set_dim(&k.loop, count, n, odist);
-  p = get_plan(&k, (void *)in, out);
-  if (p == NULL) return TY_FFT_EPLAN;
-  fftw_execute_dft_r2c(p, (double *)in, out);
-  return 0;
+  return run(&k, (void *)in, out);
 }
 
 int ty_fft_c2r (double complex *in, double *out, size_t n, size_t count) {
   plan_key k = new_key(KIND_C2R, 0, 1);
-  fftw_plan p;
   size_t h = n / 2 + 1, j;
   for (j = 0; j < count; j++) {  /* what a real signal's spectrum has */
     double complex *c = in + j * h;
@@ -247,10 +267,7 @@ int ty_fft_c2r (double complex *in, double *out, size_t n, size_t count) {
   }
   set_dim(&k.dims[0], n, 1, 1);
   set_dim(&k.loop, count, h, n);
-  p = get_plan(&k, in, out);
-  if (p == NULL) return TY_FFT_EPLAN;
-  fftw_execute_dft_c2r(p, in, out);
-  return 0;
+  return run(&k, in, out);
 }
 
 /* ---- 2D transforms in two passes ------------------------------------
@@ -316,6 +333,7 @@ static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
   row_worker w[MAX_THREADS];
   pthread_t tid[MAX_THREADS];
   int started[MAX_THREADS];
+  sigset_t sigs, old;
   size_t block = ROW_BLOCK_BYTES / (p * sizeof(double complex));
   size_t nblocks, t, nt = 1;
   double complex *buf;
@@ -342,6 +360,11 @@ static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
   st.block = block;
   st.next = 0;
   pthread_mutex_init(&st.lock, NULL);
+  if (nt > 1) {                  /* Ctrl-C is for this thread (see run) */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+  }
   for (t = 0; t < nt; t++) {
     w[t].st = &st;
     w[t].buf = buf + t * block * p;
@@ -351,6 +374,7 @@ static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
   row_work(&w[0]);               /* this thread works too */
   for (t = 1; t < nt; t++)
     if (started[t]) pthread_join(tid[t], NULL);
+  if (nt > 1) pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_mutex_destroy(&st.lock);
   fftw_free(buf);
   return 0;
@@ -359,7 +383,6 @@ static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
 int ty_fft_c2c_2d (const double complex *in, double complex *out, size_t m,
                    size_t p, int sign) {
   plan_key k;
-  fftw_plan plan;
   int rc;
   if (m == 1 || p == 1)          /* a vector: its 1D transform */
     return ty_fft_c2c(in, out, m * p, 1, sign);
@@ -371,10 +394,7 @@ int ty_fft_c2c_2d (const double complex *in, double complex *out, size_t m,
   set_dim(&k.dims[0], p, m, m);   /* columns: the slow dimension */
   set_dim(&k.dims[1], m, 1, 1);
   set_dim(&k.loop, 1, 0, 0);
-  plan = get_plan(&k, (void *)in, out);
-  if (plan == NULL) return TY_FFT_EPLAN;
-  fftw_execute_dft(plan, (fftw_complex *)in, out);
-  return 0;
+  return run(&k, (void *)in, out);
 }
 
 /* Complete the spectrum of real data from its first n/2+1 rows:
@@ -394,7 +414,6 @@ static void hermitian_fill (double complex *X, size_t n, size_t count,
 int ty_fft_real_full (const double *in, double complex *out, size_t n,
                       size_t count, int dims) {
   plan_key k;
-  fftw_plan p;
   int rc;
   if (dims == 2 && (n == 1 || count == 1)) {   /* a vector */
     n *= count;
@@ -418,9 +437,7 @@ int ty_fft_real_full (const double *in, double complex *out, size_t n,
     set_dim(&k.dims[0], n, 1, 1);
     set_dim(&k.loop, count, n, n);
   }
-  p = get_plan(&k, (void *)in, out);
-  if (p == NULL) return TY_FFT_EPLAN;
-  fftw_execute_dft_r2c(p, (double *)in, out);
+  if ((rc = run(&k, (void *)in, out)) != 0) return rc;
   hermitian_fill(out, n, count, dims == 2);
   return 0;
 }
