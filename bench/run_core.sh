@@ -1,0 +1,116 @@
+#!/bin/sh
+# bench/run_core.sh: tycho's core numerics against NumPy/SciPy (issue 3),
+# side by side on the same inputs, in one run.
+#
+#   sh bench/run_core.sh [path/to/tycho] [rounds] [reps] [case,...]
+#
+# tycho writes the inputs once (bench/core.lua gen, .npy files in a
+# temporary folder); then, `rounds` times (default 3), tycho runs every case
+# (bench/core.lua) and NumPy/SciPy runs the same ones (bench/core_numpy.py,
+# with Debian's /usr/bin/python3), alternating so that load from other
+# processes hits both sides alike.  Each side times `reps` runs (default 5)
+# after one warm-up; the time shown is the best of all rounds x reps.
+# A case's "check" (a norm of its result) must agree between the sides.
+#
+# BLAS: both sides load the same OpenBLAS.  OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE, when set, are unset together for both sides (they pick
+# an older, slower kernel); set BENCH_KEEP_BLAS_ENV=1 to keep them.
+# OPENBLAS_NUM_THREADS is passed through as it is (unset: one thread per
+# core).  The kernel OpenBLAS then picks is printed (threadpoolctl).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+tycho=${1:-build/tycho}
+rounds=${2:-3}
+reps=${3:-5}
+only=${4:-}
+py=/usr/bin/python3
+
+if [ ! -x "$tycho" ]; then
+  echo "run_core.sh: no tycho at '$tycho' (build it, or pass its path)" >&2
+  exit 1
+fi
+if ! "$py" -c 'import numpy, scipy' 2> /dev/null; then
+  echo "run_core.sh: $py lacks numpy/scipy" \
+       "(apt-get install python3-numpy python3-scipy)" >&2
+  exit 1
+fi
+
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-<unset>}" \
+     "OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-<unset>}" \
+     "OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS-<unset>}"
+if [ "${BENCH_KEEP_BLAS_ENV:-0}" = 1 ]; then
+  run () { "$@"; }
+  echo "keeping OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE as they are"
+else
+  run () { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$@"; }
+  echo "running both sides with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"
+fi
+
+data=$(mktemp -d "${TMPDIR:-/tmp}/tycho-bench.XXXXXX") || exit 1
+trap 'rm -rf "$data"' EXIT INT TERM
+run "$tycho" "$here/core.lua" gen "$data" || exit 1
+
+r=1
+while [ "$r" -le "$rounds" ]; do
+  run "$tycho" "$here/core.lua" run "$data" "$reps" "$only" \
+    >> "$data/tycho.tsv" || exit 1
+  run "$py" "$here/core_numpy.py" "$data" "$reps" "$only" \
+    >> "$data/peer.tsv" 2>> "$data/peer.err" || exit 1
+  r=$((r + 1))
+done
+sort -u "$data/peer.err"
+
+# best time per case on each side, the ratio, and the target it must meet:
+# "le X" means tycho/peer <= X
+awk -F '\t' -v rounds="$rounds" -v reps="$reps" '
+  BEGIN {
+    target["matmul_2000"] = 1.05;   why["matmul_2000"] = "<= 1.05"
+    target["loop_3x3_1e5"] = 1 / 3; why["loop_3x3_1e5"] = ">= 3x faster"
+    target["add_1e7"] = 1.2;        why["add_1e7"] = "<= 1.2"
+    target["emul_1e7"] = 1.2;       why["emul_1e7"] = "<= 1.2"
+    target["exp_1e7"] = 1.2;        why["exp_1e7"] = "<= 1.2"
+    target["solve_1000"] = 1.1;     why["solve_1000"] = "<= 1.1"
+    target["eigh_1000"] = 1.1;      why["eigh_1000"] = "<= 1.1"
+    target["svd_1000"] = 1.1;       why["svd_1000"] = "<= 1.1"
+    target["fft_2^20"] = 1 / 1.5;   why["fft_2^20"] = ">= 1.5x faster"
+    target["fft2_1024"] = 1 / 1.5;  why["fft2_1024"] = ">= 1.5x faster"
+    target["laplace2d_1000"] = 1.0; why["laplace2d_1000"] = "<= 1.0"
+  }
+  FNR == 1 { side++ }
+  {
+    name = $1
+    if (!(name in seen)) { seen[name] = 1; order[++n] = name }
+    if (side == 1) {
+      if (!(name in ty) || $2 + 0 < ty[name]) ty[name] = $2 + 0
+      tycheck[name] = $3 + 0
+    } else {
+      if (!(name in pe) || $2 + 0 < pe[name]) pe[name] = $2 + 0
+      pecheck[name] = $3 + 0
+    }
+  }
+  END {
+    printf "best of %d rounds x %d runs, seconds\n", rounds, reps
+    printf "%-16s %11s %11s %10s  %-15s %-5s %s\n", "case", "tycho",
+           "numpy/scipy", "tycho/peer", "target", "", "check"
+    met = 0; bad = 0
+    for (i = 1; i <= n; i++) {
+      c = order[i]
+      ratio = ty[c] / pe[c]
+      ok = (ratio <= target[c] * (1 + 1e-9)) ? "pass" : "MISS"
+      if (ok == "pass") met++
+      d = tycheck[c] - pecheck[c]; if (d < 0) d = -d
+      s = pecheck[c]; if (s < 0) s = -s
+      same = (d <= 1e-8 * s) ? "same" : "DIFFERENT"
+      if (same != "same") bad++
+      printf "%-16s %11.5f %11.5f %10.3f  %-15s %-5s %s\n", c, ty[c],
+             pe[c], ratio, why[c], ok, same
+    }
+    printf "targets met: %d of %d\n", met, n
+    if (bad > 0) { printf "%d case(s) computed different results\n", bad
+                   exit 1 }
+  }' "$data/tycho.tsv" "$data/peer.tsv"
+status=$?
+echo "machine: $(nproc) cores," \
+     "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)," \
+     "load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
+exit $status
