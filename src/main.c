@@ -54,21 +54,22 @@ static void print_version (void) {
 /* finding the Lua layer and loading the modules                          */
 /* ====================================================================== */
 
-/* The folder holding the Lua layer (tycho/<module>.lua): $TYCHO_LUADIR, else the source
-** tree when this binary is the one in the build tree, else pkgdatadir. */
-static const char *lua_dir (void) {
+/* Is this binary the uninstalled one in the build tree? */
+static int is_uninstalled (void) {
   static char built[PATH_MAX], self[PATH_MAX];
+  ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (k <= 0) return 0;
+  self[k] = '\0';
+  return realpath(TY_BUILDDIR "/tycho", built) != NULL &&
+         strcmp(built, self) == 0;
+}
+
+/* The folder holding the Lua layer (tycho/<module>.lua): $TYCHO_LUADIR,
+** else the source tree when uninstalled, else pkgdatadir. */
+static const char *lua_dir (int uninstalled) {
   const char *env = getenv("TYCHO_LUADIR");
-  ssize_t k;
   if (env != NULL && *env != '\0') return env;
-  k = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (k > 0) {
-    self[k] = '\0';
-    if (realpath(TY_BUILDDIR "/tycho", built) != NULL &&
-        strcmp(built, self) == 0)
-      return TY_SRCDIR "/lua";
-  }
-  return TY_PKGDATADIR "/lua";
+  return uninstalled ? TY_SRCDIR "/lua" : TY_PKGDATADIR "/lua";
 }
 
 /* Prepend the Lua layer's folder to package.path. */
@@ -81,23 +82,24 @@ static void set_path (lua_State *L, const char *dir) {
   lua_pop(L, 1);
 }
 
-/* The native modules: Lua name, global name, opener. */
-static const struct {
-  const char *name, *global;
-  lua_CFunction open;
-} native_modules[] = {
-  {"tycho", "tycho", luaopen_tycho},
-  {"tycho.mat", "mat", luaopen_tycho_mat},
-  {"tycho.rand", "rand", luaopen_tycho_rand},
-  {"tycho.linalg", "linalg", luaopen_tycho_linalg},
-  {"tycho.fft", "fft", luaopen_tycho_fft},
-  {"tycho.sparse", "sparse", luaopen_tycho_sparse},
-  {"tycho.plot", "plot", luaopen_tycho_plot},
-  {"tycho.linsolve", "linsolve", luaopen_tycho_linsolve},
-  {"tycho.ot", "ot", luaopen_tycho_ot},
-  {"tycho.optim", "optim", luaopen_tycho_optim},
-  {"tycho.nn", "nn", luaopen_tycho_nn},
-  {NULL, NULL, NULL}
+/* The module library: $TYCHO_MODULES, else the one in the build tree when
+** this binary is the uninstalled one, else the installed one. */
+static const char *modules_path (int uninstalled) {
+  const char *env = getenv("TYCHO_MODULES");
+  if (env != NULL && *env != '\0') return env;
+  return uninstalled ? TY_BUILDDIR "/.libs/tycho_modules.so"
+                     : TY_PKGLIBDIR "/tycho_modules.so";
+}
+
+/* The modules, loaded on first use: Lua name and global name.  Each
+** native part is luaopen_tycho_<short> in the module library. */
+static const char *const lazy_modules[][2] = {
+  {"tycho.mat", "mat"}, {"tycho.rand", "rand"}, {"tycho.linalg", "linalg"},
+  {"tycho.fft", "fft"}, {"tycho.sparse", "sparse"}, {"tycho.plot", "plot"},
+  {"tycho.linsolve", "linsolve"}, {"tycho.ot", "ot"},
+  {"tycho.optim", "optim"}, {"tycho.nn", "nn"},
+  {"tycho.debug", NULL},
+  {NULL, NULL}
 };
 
 /* Run the Lua layer of a native module, if it has one: the file
@@ -120,25 +122,85 @@ static void load_layer (lua_State *L, const char *dir, const char *name) {
   lua_pushvalue(L, -2);              /* the native table */
   lua_pushstring(L, name);
   lua_call(L, 2, 1);
-  if (lua_istable(L, -1)) {
-    lua_remove(L, -2);
-    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-    lua_pushvalue(L, -2);
-    lua_setfield(L, -2, name);
-    lua_pop(L, 1);
-  }
+  if (lua_istable(L, -1)) lua_remove(L, -2);
   else lua_pop(L, 1);
 }
 
-/* Open every module: native part through luaL_requiref, then its Lua
-** layer, then the global.  Runs in protected mode (from pmain). */
-static void open_modules (lua_State *L, const char *dir) {
-  int i;
-  for (i = 0; native_modules[i].name != NULL; i++) {
-    luaL_requiref(L, native_modules[i].name, native_modules[i].open, 0);
-    load_layer(L, dir, native_modules[i].name);
-    lua_setglobal(L, native_modules[i].global);
+/* Set package.loaded[name] to the value on top (left there). */
+static void set_loaded (lua_State *L, const char *name) {
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, name);
+  lua_pop(L, 1);
+}
+
+/* require(name) into the stack top */
+static void require (lua_State *L, const char *name) {
+  lua_getglobal(L, "require");
+  lua_pushstring(L, name);
+  lua_call(L, 1, 1);
+}
+
+/* The package.preload loader of a module (upvalues: Lua layer folder,
+** module library path).  Every module needs matrices, so "tycho.mat" is
+** loaded first, and loading it also loads "tycho.rand" (mat.rand and
+** mat.randn come from there). */
+static int load_module (lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  const char *dir = lua_tostring(L, lua_upvalueindex(1));
+  const char *lib = lua_tostring(L, lua_upvalueindex(2));
+  if (strcmp(name, "tycho.mat") != 0) {
+    require(L, "tycho.mat");
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;  /* loaded by mat */
+    lua_pop(L, 2);
   }
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "loadlib");
+  lua_pushstring(L, lib);
+  lua_pushfstring(L, "luaopen_tycho_%s", name + strlen("tycho."));
+  lua_call(L, 2, 2);
+  if (lua_isnil(L, -2))
+    return luaL_error(L, "cannot load module '%s' from %s: %s", name, lib,
+                      lua_tostring(L, -1));
+  lua_pop(L, 1);
+  lua_pushstring(L, name);
+  lua_call(L, 1, 1);                 /* the native table */
+  load_layer(L, dir, name);
+  set_loaded(L, name);
+  if (strcmp(name, "tycho.mat") == 0) {
+    require(L, "tycho.rand");
+    lua_pop(L, 1);
+  }
+  return 1;
+}
+
+/* Open the host's own module (tycho, with its Lua layer: help, the
+** prompt's helpers and the lazy globals) and register every other module
+** in package.preload.  Runs in protected mode (from pmain). */
+static void open_modules (lua_State *L, const char *dir, const char *lib) {
+  int i;
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "preload");
+  for (i = 0; lazy_modules[i][0] != NULL; i++) {
+    lua_pushstring(L, dir);
+    lua_pushstring(L, lib);
+    lua_pushcclosure(L, load_module, 2);
+    lua_setfield(L, -2, lazy_modules[i][0]);
+  }
+  lua_pop(L, 2);
+  luaL_requiref(L, "tycho", luaopen_tycho, 0);
+  lua_createtable(L, 0, 12);         /* tycho.lazy: global -> module */
+  for (i = 0; lazy_modules[i][0] != NULL; i++)
+    if (lazy_modules[i][1] != NULL) {
+      lua_pushstring(L, lazy_modules[i][0]);
+      lua_setfield(L, -2, lazy_modules[i][1]);
+    }
+  lua_setfield(L, -2, "lazy");
+  load_layer(L, dir, "tycho");
+  set_loaded(L, "tycho");
+  lua_setglobal(L, "tycho");
 }
 
 /* ====================================================================== */
@@ -310,14 +372,15 @@ static int pmain (lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = (char **)lua_touserdata(L, 2);
   int script = argc, args;
-  const char *dir = lua_dir();
+  int uninstalled = is_uninstalled();
+  const char *dir = lua_dir(uninstalled);
 
   luaL_checkversion(L);
   luaL_openlibs(L);
   set_path(L, dir);
   lua_pushboolean(L, no_color_option(argv, argc));
   lua_setfield(L, LUA_REGISTRYINDEX, "tycho.nocolor");
-  open_modules(L, dir);
+  open_modules(L, dir, modules_path(uninstalled));
   lua_getglobal(L, "tycho");            /* who() ignores what exists now */
   lua_getfield(L, -1, "repl");
   lua_getfield(L, -1, "mark_globals");

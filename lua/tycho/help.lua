@@ -47,7 +47,8 @@ local function resolve(name)
   local v = _G
   for part in path:gmatch("[^.]+") do
     if type(v) ~= "table" then return nil end
-    v = rawget(v, part)
+    -- globals are read normally so modules load; fields raw
+    if v == _G then v = _G[part] else v = rawget(v, part) end
   end
   if method then
     -- module.methods, else the __methods of the type "tycho.<module>"

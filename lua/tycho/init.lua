@@ -8,6 +8,24 @@ local repl = require "tycho.repl"
 tycho.repl = repl
 tycho.help = help
 
+-- Modules load on first use: reading the global `mat` (or require
+-- "tycho.mat") loads the module library once.  tycho.lazy maps each global
+-- to its module; tab completion and who() know about it.
+local lazy = tycho.lazy
+setmetatable(_G, {__index = function(t, k)
+  local name = lazy[k]
+  if name == nil then return nil end
+  local m = require(name)
+  rawset(t, k, m)
+  return m
+end})
+setmetatable(tycho, {__index = function(t, k)
+  if k ~= "debug" then return nil end
+  local m = require "tycho.debug"
+  rawset(t, k, m)
+  return m
+end})
+
 _G.help = help.help
 _G.who = repl.who
 _G.whos = repl.whos

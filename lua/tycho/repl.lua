@@ -89,6 +89,8 @@ end
 local baseline = {}
 function repl.mark_globals()
   for k in next, _G do baseline[k] = true end
+  local tycho = rawget(_G, "tycho")
+  for k in next, (tycho and tycho.lazy or {}) do baseline[k] = true end
   baseline._ = true
   baseline.arg = true
 end

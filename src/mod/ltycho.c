@@ -1,6 +1,8 @@
 /*
-** ltycho.c: the `tycho` module: version, and tycho.debug, the hooks the
-** test suite uses (a native busy loop that Ctrl-C must interrupt).
+** ltycho.c: the `tycho` module of the host itself: version, clock and
+** colour.  It is part of the tycho executable (it needs no numerics), so
+** start-up loads no numeric library; tycho.debug lives in the module
+** library (ldebug.c) and is loaded on first use like every module.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +16,6 @@ static double now (void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* tycho.debug.spin(seconds): busy native loop, polling the interrupt flag
-** the way every long kernel must.  Returns the number of iterations. */
-static int debug_spin (lua_State *L) {
-  double seconds = luaL_checknumber(L, 1), t0 = now();
-  volatile double x = 0.0;
-  lua_Integer iters = 0;
-  luaL_argcheck(L, seconds >= 0, 1, "nonnegative number of seconds expected");
-  while (now() - t0 < seconds) {
-    int k;
-    for (k = 0; k < 10000; k++) x += 1e-9;
-    iters++;
-    TY_POLL(L);
-  }
-  lua_pushinteger(L, iters);
-  return 1;
 }
 
 /* tycho.clock(): monotonic seconds (tic/toc use it) */
@@ -50,11 +35,6 @@ static int tycho_colorterm (lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg debug_funcs[] = {
-  {"spin", debug_spin},
-  {NULL, NULL}
-};
-
 static const luaL_Reg tycho_funcs[] = {
   {"clock", tycho_clock},
   {"colorterm", tycho_colorterm},
@@ -65,7 +45,5 @@ int luaopen_tycho (lua_State *L) {
   luaL_newlib(L, tycho_funcs);
   lua_pushliteral(L, TY_VERSION);
   lua_setfield(L, -2, "version");
-  luaL_newlib(L, debug_funcs);
-  lua_setfield(L, -2, "debug");
   return 1;
 }

@@ -1,13 +1,16 @@
 /*
-** modules.h: the luaopen_ functions of the native modules, and the table
-** main.c walks to preload them.
+** modules.h: the luaopen_ functions of the native modules.  All but
+** luaopen_tycho live in the module library tycho_modules.so, which the
+** host loads with package.loadlib the first time a module is required
+** (see src/main.c), so start-up does not pay for OpenBLAS and FFTW.
 */
 #ifndef TY_MODULES_H
 #define TY_MODULES_H
 
 #include <lua.h>
 
-int luaopen_tycho (lua_State *L);          /* ltycho.c: version, debug */
+int luaopen_tycho (lua_State *L);          /* ltycho.c (host): version, clock */
+int luaopen_tycho_debug (lua_State *L);    /* ldebug.c: test hooks */
 int luaopen_tycho_mat (lua_State *L);      /* lmat.c (+ lmat_ops.c, lmat_print.c) */
 int luaopen_tycho_rand (lua_State *L);     /* lrand.c */
 int luaopen_tycho_linalg (lua_State *L);   /* llinalg.c */

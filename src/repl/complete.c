@@ -146,17 +146,62 @@ static void add_fields (const char *prefix, size_t plen, const char *part,
   lua_pop(cL, 1);
 }
 
+/* Push tycho.lazy (global name -> module name), or nothing; returns 1 if
+** pushed.  Those globals exist before their module is loaded. */
+static int push_lazy (void) {
+  lua_pushglobaltable(cL);
+  lua_pushliteral(cL, "tycho");
+  if (lua_rawget(cL, -2) == LUA_TTABLE) {
+    lua_pushliteral(cL, "lazy");
+    if (lua_rawget(cL, -2) == LUA_TTABLE) {
+      lua_replace(cL, -3);
+      lua_pop(cL, 1);
+      return 1;
+    }
+    lua_pop(cL, 1);
+  }
+  lua_pop(cL, 2);
+  return 0;
+}
+
+/* If global `name` (len bytes) is a module not loaded yet, load it: this
+** runs tycho's own module code, never the person's. */
+static void load_lazy (const char *name, size_t len) {
+  lua_pushglobaltable(cL);
+  lua_pushlstring(cL, name, len);
+  if (lua_rawget(cL, -2) == LUA_TNIL && push_lazy()) {
+    lua_pushlstring(cL, name, len);
+    if (lua_rawget(cL, -2) == LUA_TSTRING) {
+      lua_getglobal(cL, "require");
+      lua_pushvalue(cL, -2);
+      if (lua_pcall(cL, 1, 1, 0) == LUA_OK) {   /* set the global */
+        lua_pushlstring(cL, name, len);
+        lua_insert(cL, -2);
+        lua_rawset(cL, -6);
+      }
+      else lua_pop(cL, 1);
+    }
+    lua_pop(cL, 2);
+  }
+  lua_pop(cL, 2);
+}
+
 /* Fill the candidates for `text`, a word such as "mat.ze" or "A:co". */
 static void collect (const char *text) {
   const char *sep = NULL, *p;
   int top = lua_gettop(cL);
   for (p = text; *p; p++)
     if (*p == '.' || *p == ':') sep = p;
+  if (sep != NULL) load_lazy(text, strcspn(text, ".:"));
   lua_pushglobaltable(cL);
   if (sep == NULL) {
     int i;
     size_t tlen = strlen(text);
     add_fields("", 0, text, 0);
+    if (push_lazy()) {
+      add_keys("", 0, text, 0);
+      lua_pop(cL, 1);
+    }
     for (i = 0; keywords[i] != NULL; i++)
       if (strncmp(keywords[i], text, tlen) == 0)
         cands_add("", 0, keywords[i], " ");

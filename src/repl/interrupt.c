@@ -19,6 +19,11 @@
 #include "ty_interrupt.h"
 #include "repl.h"
 
+/* The one interrupt flag.  The host defines it and exports it
+** (--export-dynamic-symbol), so the module library, which also carries a
+** definition for its C unit tests, binds to this one when it is loaded. */
+volatile sig_atomic_t ty_interrupt_flag = 0;
+
 static lua_State *global_L = NULL;
 static volatile sig_atomic_t running = 0;   /* Lua code is running */
 

@@ -34,7 +34,7 @@ local function maxdiff(a, b)
     if a == b then return 0 end          -- equal infinities
     return math.abs(a - b)
   end
-  local mat = package.loaded["tycho.mat"]
+  local mat = require "tycho.mat"
   if type(a) == "number" then a = mat.fill(1, 1, a) end
   if type(b) == "number" then b = mat.fill(1, 1, b) end
   local ma, na = a:size()

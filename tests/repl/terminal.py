@@ -159,6 +159,7 @@ def main():
     status = None
     for _ in range(100):     # wait up to 5 s, never forever
         s.read(None, 0.05)
+        time.sleep(0.05)     # read returns at once when the pty has closed
         pid, st = os.waitpid(s.pid, os.WNOHANG)
         if pid != 0:
             status = st
