@@ -190,6 +190,10 @@ static void open_modules (lua_State *L, const char *dir, const char *lib) {
     lua_setfield(L, -2, lazy_modules[i][0]);
   }
   lua_pop(L, 2);
+  if (access(lua_pushfstring(L, "%s/tycho/init.lua", dir), R_OK) != 0)
+    luaL_error(L, "cannot find tycho's Lua files in %s (is tycho installed? "
+               "TYCHO_LUADIR names another folder)", dir);
+  lua_pop(L, 1);
   luaL_requiref(L, "tycho", luaopen_tycho, 0);
   lua_createtable(L, 0, 12);         /* tycho.lazy: global -> module */
   for (i = 0; lazy_modules[i][0] != NULL; i++)
