@@ -164,12 +164,11 @@ static fftw_plan plan_for (const plan_key *k, void *in, void *out) {
   return p;
 }
 
-/* The cached plan for key (completed here with in-place, alignment,
-** rigor and threads), made on first use.  NULL if FFTW gives none. */
-static fftw_plan get_plan (plan_key *k, void *in, void *out) {
+/* Fill in the parts of key that depend on the arrays and the settings:
+** in-place, alignment, planner rigor and thread count. */
+static void complete_key (plan_key *k, const void *in, const void *out) {
   int i;
   size_t work = (size_t)k->loop.n;
-  fftw_plan p;
   init_threads();
   for (i = 0; i < k->rank; i++) work *= (size_t)k->dims[i].n;
   k->inplace = (in == out);
@@ -178,6 +177,13 @@ static fftw_plan get_plan (plan_key *k, void *in, void *out) {
   k->rigor = planner_rigor;
   k->nthreads = (threads_ready > 0 && work >= THREAD_MIN &&
                  !k->nthreads_fixed) ? ncpu : 1;
+}
+
+/* The cached plan for the completed key, made on first use.  NULL if
+** FFTW gives none. */
+static fftw_plan get_plan (plan_key *k, void *in, void *out) {
+  int i;
+  fftw_plan p;
   for (i = 0; i < cache_used; i++)
     if (key_equal(&cache[i].key, k)) return cache[i].plan;
   p = plan_for(k, in, out);
@@ -214,31 +220,36 @@ static void set_dim (fftw_iodim64 *d, size_t n, size_t is, size_t os) {
 /* ====================================================================== */
 
 /* Plan (or find) and execute the transform key on in and out.  While
-** FFTW's worker threads run, SIGINT is blocked in this thread so that
-** Ctrl-C is handled here, after the transform, and never by a worker;
-** a pending SIGINT is delivered when the mask is restored. */
+** FFTW's worker threads may run (measuring or executing), SIGINT is
+** blocked in this thread, and so in the workers it starts: Ctrl-C is
+** handled by this thread after the transform, when the mask is restored
+** and the pending signal is delivered. */
 static int run (plan_key *k, void *in, void *out) {
-  fftw_plan p = get_plan(k, in, out);
+  fftw_plan p;
   sigset_t block, old;
-  if (p == NULL) return TY_FFT_EPLAN;
-  if (k->nthreads > 1) {
+  int threaded;
+  complete_key(k, in, out);
+  threaded = (k->nthreads > 1);
+  if (threaded) {
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     pthread_sigmask(SIG_BLOCK, &block, &old);
   }
-  switch (k->kind) {
-    case KIND_C2C:
-      fftw_execute_dft(p, (fftw_complex *)in, (fftw_complex *)out);
-      break;
-    case KIND_R2C:
-      fftw_execute_dft_r2c(p, (double *)in, (fftw_complex *)out);
-      break;
-    default:
-      fftw_execute_dft_c2r(p, (fftw_complex *)in, (double *)out);
-      break;
-  }
-  if (k->nthreads > 1) pthread_sigmask(SIG_SETMASK, &old, NULL);
-  return 0;
+  p = get_plan(k, in, out);
+  if (p != NULL)
+    switch (k->kind) {
+      case KIND_C2C:
+        fftw_execute_dft(p, (fftw_complex *)in, (fftw_complex *)out);
+        break;
+      case KIND_R2C:
+        fftw_execute_dft_r2c(p, (double *)in, (fftw_complex *)out);
+        break;
+      default:
+        fftw_execute_dft_c2r(p, (fftw_complex *)in, (double *)out);
+        break;
+    }
+  if (threaded) pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return p != NULL ? 0 : TY_FFT_EPLAN;
 }
 
 int ty_fft_c2c (const double complex *in, double complex *out, size_t n,
@@ -351,6 +362,7 @@ static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
   set_dim(&k.dims[0], p, 1, 1);
   set_dim(&k.loop, block, p, p);
   k.nthreads_fixed = 1;          /* the blocks run in our own threads */
+  complete_key(&k, buf, buf);
   st.plan = get_plan(&k, buf, buf);
   if (st.plan == NULL) { fftw_free(buf); return TY_FFT_EPLAN; }
   st.y = y;
