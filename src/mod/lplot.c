@@ -12,6 +12,7 @@
 **   gp:close()  gp:pid()  gp:alive()
 **   native.isatty(fd)  native.termsize()  native.count()
 **   native.histcounts(x, nbins, lo, hi)  native.finite_range(x)
+**   native.m4(x, y, ncols)          a long line reduced for raster images
 **
 ** A process ends when its figure closes it, or when the userdata is
 ** collected (__gc, also run by lua_close when tycho exits), or at the end
@@ -462,6 +463,67 @@ static int plot_histcounts (lua_State *L) {
   return 1;
 }
 
+/* native.m4(x, y, ncols): a shorter line that draws the same pixels, for
+** raster images of long lines (M4 aggregation: Jugel et al., VLDB 2014).
+** x is split into ncols equal columns over [x[1], x[n]]; of the points in
+** each column the first, the last, and those with the smallest and largest
+** y are kept, in their order.  Returns the kept x and y as vectors, or
+** nothing when it would not help or not apply (n <= 4 ncols, x not sorted,
+** a NaN or infinity anywhere). */
+static int plot_m4 (lua_State *L) {
+  ty_mat *x = check_data(L, 1, 0);
+  ty_mat *y = check_data(L, 2, TY_NUMEL(x));
+  lua_Integer ncols = luaL_checkinteger(L, 3);
+  size_t n = TY_NUMEL(x), i, start, nkeep = 0, *keep;
+  double x0, span;
+  ty_mat *xr, *yr;
+  luaL_argcheck(L, ncols >= 1 && ncols <= 1000000, 3,
+                "number of columns between 1 and 1e6 expected");
+  if (n <= 4 * (size_t)ncols) return 0;
+  for (i = 0; i < n; i++) {
+    if (!isfinite(x->data[i]) || !isfinite(y->data[i])) return 0;
+    if (i > 0 && x->data[i] < x->data[i - 1]) return 0;
+    if ((i & 0xffff) == 0) TY_POLL(L);
+  }
+  x0 = x->data[0];
+  span = x->data[n - 1] - x0;
+  if (!(span > 0)) return 0;
+  keep = (size_t *)ty_newbuf(L, ty_mulsize(L, 4 * (size_t)ncols + 4,
+                                           sizeof(size_t)));
+  for (start = 0; start < n; ) {
+    lua_Integer col = (lua_Integer)((x->data[start] - x0) / span * ncols);
+    size_t end = start, lo = start, hi = start, cand[4];
+    int k, m;
+    TY_POLL(L);
+    if (col >= ncols) col = ncols - 1;
+    /* the run of points in this column (x is sorted) */
+    while (end + 1 < n) {
+      lua_Integer c = (lua_Integer)((x->data[end + 1] - x0) / span * ncols);
+      if (c >= ncols) c = ncols - 1;
+      if (c != col) break;
+      end++;
+      if (y->data[end] < y->data[lo]) lo = end;
+      if (y->data[end] > y->data[hi]) hi = end;
+    }
+    /* first, min, max, last in index order, without repeats */
+    cand[0] = start; cand[1] = lo < hi ? lo : hi;
+    cand[2] = lo < hi ? hi : lo; cand[3] = end;
+    for (k = 0; k < 4; k++) {
+      for (m = 0; m < k; m++) if (cand[m] == cand[k]) break;
+      if (m == k && (nkeep == 0 || keep[nkeep - 1] < cand[k]))
+        keep[nkeep++] = cand[k];
+    }
+    start = end + 1;
+  }
+  xr = ty_newmat(L, nkeep, 1, 0);
+  yr = ty_newmat(L, nkeep, 1, 0);
+  for (i = 0; i < nkeep; i++) {
+    xr->data[i] = x->data[keep[i]];
+    yr->data[i] = y->data[keep[i]];
+  }
+  return 2;
+}
+
 /* ====================================================================== */
 /* registration                                                           */
 /* ====================================================================== */
@@ -474,6 +536,7 @@ static const luaL_Reg plot_funcs[] = {
   {"finite_range", plot_finite_range},
   {"histcounts", plot_histcounts},
   {"datafile", plot_datafile},
+  {"m4", plot_m4},
   {NULL, NULL}
 };
 
