@@ -104,6 +104,7 @@ local function quote(s)
   return s
 end
 plot._quote = quote
+plot._m4 = native.m4             -- for the tests
 
 -- a number for a gnuplot command: finite, written exactly
 local function num(x)

@@ -106,6 +106,40 @@ do
   fig:close()
 end
 
+-- the reduced line used for PNGs keeps, per column, the first, last,
+-- smallest and largest point
+do
+  rand.seed(5)
+  local n, ncols = 10000, 50
+  local xs, ys = mat.linspace(0, 1, n), mat.randn(n)
+  local xr, yr = plot._m4(xs, ys, ncols)
+  local good = xr ~= nil and #xr <= 4 * ncols and xr[1] == xs[1] and xr[#xr] == xs[n]
+  local function col(v) return math.min(ncols - 1, math.floor(v * ncols)) end
+  local lo, hi, first, last = {}, {}, {}, {}
+  for i = 1, n do
+    local c = col(xs[i])
+    lo[c] = math.min(lo[c] or math.huge, ys[i]); hi[c] = math.max(hi[c] or -math.huge, ys[i])
+    first[c] = first[c] or xs[i]; last[c] = xs[i]
+  end
+  local rlo, rhi, rfirst, rlast = {}, {}, {}, {}
+  for i = 1, good and #xr or 0 do
+    local c = col(xr[i])
+    if i > 1 and xr[i] < xr[i - 1] then good = false end
+    rlo[c] = math.min(rlo[c] or math.huge, yr[i]); rhi[c] = math.max(rhi[c] or -math.huge, yr[i])
+    rfirst[c] = rfirst[c] or xr[i]; rlast[c] = xr[i]
+  end
+  for c = 0, ncols - 1 do
+    if lo[c] ~= rlo[c] or hi[c] ~= rhi[c] or first[c] ~= rfirst[c] or last[c] ~= rlast[c] then
+      good = false
+    end
+  end
+  t.ok(good, "M4: per column the first, last, smallest and largest points are kept")
+  t.ok(plot._m4(xs, ys, 5000) == nil, "M4: nothing to gain on short lines")
+  local ys2 = ys:copy(); ys2[7] = 0 / 0
+  t.ok(plot._m4(xs, ys2, 50) == nil, "M4: not with NaN gaps")
+  t.ok(plot._m4(mat.linspace(1, 0, n), ys, 50) == nil, "M4: not when x is not sorted")
+end
+
 -- ---- 3. gnuplot's errors become Lua errors, the figure stays usable ----
 do
   local fig = plot(x, y)
