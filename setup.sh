@@ -53,13 +53,16 @@ case $action in
     build build
     log=$(mktemp)
     status=0
-    make -s -C build check 2>&1 | tee "$log" || status=1
+    # the exit status of make, not of tee: kept in a file
+    { make -s -C build check 2>&1; echo $? > "$log.rc"; } | tee "$log"
+    [ "$(cat "$log.rc")" -eq 0 ] || status=1
     build build-san --enable-sanitizers
-    ASAN_OPTIONS=detect_leaks=1 make -s -C build-san check 2>&1 |
-      tee -a "$log" || status=1
+    { ASAN_OPTIONS=detect_leaks=1 make -s -C build-san check 2>&1
+      echo $? > "$log.rc"; } | tee -a "$log"
+    [ "$(cat "$log.rc")" -eq 0 ] || status=1
     grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" |
       awk '{p += $1; f += $3} END {print "all runs (plain and sanitized):"; printf "%d passed, %d failed\n", p, f}'
-    rm -f "$log"
+    rm -f "$log" "$log.rc"
     exit $status ;;
   *)
     echo "usage: sh setup.sh [tour|check|build]" >&2

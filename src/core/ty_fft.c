@@ -200,6 +200,18 @@ static fftw_plan get_plan (plan_key *k, void *in, void *out) {
 }
 
 /* A key with every field zero (so unused dimensions compare equal). */
+/* Destroy every cached plan and FFTW's own state (threads, planner
+** data).  Called when the Lua state closes, so nothing FFTW allocated
+** outlives it; FFTW may be used again afterwards. */
+void ty_fft_cleanup (void) {
+  int i;
+  for (i = 0; i < cache_used; i++) fftw_destroy_plan(cache[i].plan);
+  cache_used = cache_next = 0;
+  if (threads_ready == 1) fftw_cleanup_threads();
+  else fftw_cleanup();
+  threads_ready = 0;
+}
+
 static plan_key new_key (int kind, int sign, int rank) {
   plan_key k;
   memset(&k, 0, sizeof k);

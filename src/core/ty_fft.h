@@ -113,4 +113,7 @@ size_t ty_fft_wisdom_export (char *buf, size_t cap);
 /* Import wisdom from a string; 1 on success, 0 if it is not valid. */
 int ty_fft_wisdom_import (const char *s);
 
+/* Destroy the cached plans and FFTW's state (at the end of a session). */
+void ty_fft_cleanup (void);
+
 #endif

@@ -93,6 +93,7 @@ static int buf_append (ty_procbuf *b, const char *s, size_t n) {
 
 void ty_procbuf_consume (ty_procbuf *b, size_t n) {
   if (n >= b->len) n = b->len;
+  if (b->data == NULL) return;
   memmove(b->data, b->data + n, b->len - n);
   b->len -= n;
   if (b->data) b->data[b->len] = '\0';

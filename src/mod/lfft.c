@@ -385,7 +385,22 @@ static const luaL_Reg fft_funcs[] = {
   {NULL, NULL}
 };
 
+/* __gc of the module's sentinel: the state is closing */
+static int fft_gc (lua_State *L) {
+  (void)L;
+  ty_fft_cleanup();
+  return 0;
+}
+
+/* The library, and a sentinel userdata kept in the registry whose __gc
+** frees the plan cache when the Lua state closes. */
 int luaopen_tycho_fft (lua_State *L) {
   ty_newlib(L, fft_funcs);
+  lua_newuserdatauv(L, 1, 0);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, fft_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, "tycho.fft.sentinel");
   return 1;
 }
