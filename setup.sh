@@ -48,7 +48,8 @@ case $action in
     build build ;;
   tour)
     build build
-    cd examples && ../build/tycho tour.lua ;;
+    cd build && ./tycho ../examples/tour.lua &&
+      echo "setup: the tour's figures are in build/ (tour_*.png)" ;;
   check)
     build build
     log=$(mktemp)
