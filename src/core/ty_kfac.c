@@ -126,7 +126,7 @@ void ty_kfac_reset (ty_kfac *k) {
 
 void ty_kfac_setup (ty_kfac *k, const ty_nn *net, int algo,
                     const ty_kfac_opts *o, const int *first_order,
-                    void *mem) {
+                    uint64_t seed, void *mem) {
   char *p = (char *)mem;
   sizes s = max_sizes(net);
   int l;
@@ -159,6 +159,7 @@ void ty_kfac_setup (ty_kfac *k, const ty_nn *net, int algo,
   p += ALIGN(k->nwork * sizeof(double));
   k->iwork = (int *)(void *)p;
   k->niwork = 3 + 5 * s.n;
+  ty_rng_seed(&k->rng, seed);
   ty_kfac_reset(k);
 }
 
@@ -507,6 +508,55 @@ int ty_kfac_observe_loss (ty_kfac *k, double loss) {
 }
 
 /* ====================================================================== */
+/* sampled Fisher                                                         */
+/* ====================================================================== */
+
+/* Run a backward pass of net from output gradients of targets drawn from
+** the model (the last forward pass's output), keeping the gradients: they
+** are saved in pgW, pgb and copied back. */
+static int sampled_backward (ty_kfac *k, ty_nn *net, double **pgW,
+                             double **pgb) {
+  ty_nn_layer *last = &net->layer[net->nlayers - 1];
+  size_t B = net->batch, C = last->out, i, c;
+  double invB = 1.0 / (double)B, *d = last->gz;
+  int l, rc;
+  for (l = 0; l < net->nlayers; l++) {
+    const ty_nn_layer *ly = &net->layer[l];
+    memcpy(pgW[l], ly->gW, ly->out * ly->in * sizeof(double));
+    memcpy(pgb[l], ly->gb, ly->out * sizeof(double));
+  }
+  if (k->o.loss == TY_KFAC_MSE) {        /* y = output + e: d = -e / B */
+    for (i = 0; i < B * C; i++) d[i] = -invB * ty_rng_normal(&k->rng);
+  }
+  else {                                 /* y ~ softmax: d = (p - e_y) / B */
+    const double *z = last->a;
+    for (i = 0; i < B; i++) {
+      double m = z[i], sum = 0.0, u, acc = 0.0;
+      size_t y = C - 1;
+      for (c = 1; c < C; c++) if (z[c * B + i] > m) m = z[c * B + i];
+      for (c = 0; c < C; c++) {
+        d[c * B + i] = exp(z[c * B + i] - m);
+        sum += d[c * B + i];
+      }
+      u = ty_rng_uniform(&k->rng) * sum;
+      for (c = 0; c < C; c++) {
+        acc += d[c * B + i];
+        if (u < acc) { y = c; break; }
+      }
+      for (c = 0; c < C; c++) d[c * B + i] *= invB / sum;
+      d[y * B + i] -= invB;
+    }
+  }
+  rc = ty_nn_backward(net, d);
+  for (l = 0; l < net->nlayers; l++) {
+    ty_nn_layer *ly = &net->layer[l];
+    memcpy(ly->gW, pgW[l], ly->out * ly->in * sizeof(double));
+    memcpy(ly->gb, pgb[l], ly->out * sizeof(double));
+  }
+  return rc;
+}
+
+/* ====================================================================== */
 /* one step                                                               */
 /* ====================================================================== */
 
@@ -526,7 +576,7 @@ static int net_finite (const ty_kfac *k, const ty_nn *net, int stats) {
   return 1;
 }
 
-int ty_kfac_step (ty_kfac *k, const ty_nn *net, double lr, double **pgW,
+int ty_kfac_step (ty_kfac *k, ty_nn *net, double lr, double **pgW,
                   double **pgb) {
   long step = k->t;                 /* the spec's k = t - 1 */
   scratch s = get_scratch(k);
@@ -553,6 +603,10 @@ int ty_kfac_step (ty_kfac *k, const ty_nn *net, double lr, double **pgW,
   }
   if (!net_finite(k, net, factor_step && stats)) return TY_KFAC_ENONFINITE;
   if (factor_step) {
+    if (stats && k->algo == TY_KFAC && k->o.fisher == TY_KFAC_SAMPLED) {
+      if ((rc = sampled_backward(k, net, pgW, pgb)) != 0) return rc;
+      if (!net_finite(k, net, 1)) return TY_KFAC_ENONFINITE;
+    }
     if (stats) {
       for (l = 0; l < net->nlayers; l++) {
         if (k->layer[l].first_order) continue;

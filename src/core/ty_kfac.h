@@ -20,7 +20,10 @@
 **
 ** K-FAC (kfac-pytorch semantics): A = E[a a^T] of the inputs with a 1
 ** appended, G = E[g g^T] of the output gradients, running averages from
-** I; "eigen" (default) solves (A (x) G + damping I) v = vec N through
+** I (G from the training loss's own output gradients, or with
+** fisher = sampled from a second backward pass with targets drawn from
+** the model: y ~ N(output, I) for mse, y ~ softmax(output) for ce); "eigen"
+** (default) solves (A (x) G + damping I) v = vec N through
 ** the eigendecompositions, "inverse" applies (G + damping I)^-1 N
 ** (A + damping I)^-1, "factored" splits the damping by
 ** pi = sqrt((tr A / da) / (tr G / dg)).  The result is scaled by the
@@ -36,8 +39,10 @@
 #define TY_KFAC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ty_nn.h"
+#include "ty_rand.h"
 
 /* algorithms */
 enum { TY_KFAC, TY_MKOR };
@@ -46,6 +51,9 @@ enum { TY_KFAC, TY_MKOR };
 enum { TY_KFAC_EIGEN, TY_KFAC_INVERSE, TY_KFAC_FACTORED };
 /* MKOR variants */
 enum { TY_MKOR_CODE, TY_MKOR_EMA };
+/* K-FAC Fisher types, and the losses a sampled Fisher knows */
+enum { TY_KFAC_EMPIRICAL, TY_KFAC_SAMPLED };
+enum { TY_KFAC_MSE, TY_KFAC_CE };
 
 /* return codes of ty_kfac_step (besides 0 and TY_EINTR) */
 #define TY_KFAC_ENONFINITE 1   /* statistics or factors are not finite */
@@ -61,6 +69,8 @@ typedef struct ty_kfac_opts {
   long factor_every;         /* 1 */
   long inv_every;            /* 1 */
   int g_batch;               /* 1: scale the output gradients by B */
+  int fisher;                /* TY_KFAC_EMPIRICAL or TY_KFAC_SAMPLED */
+  int loss;                  /* sampled Fisher: TY_KFAC_MSE or TY_KFAC_CE */
   /* MKOR */
   long inv_freq;             /* 10 */
   long warmup_steps;         /* 0 */
@@ -97,6 +107,7 @@ typedef struct ty_kfac {
   long resets;               /* MKOR: factor resets */
   double nu;                 /* K-FAC: KL-clip factor of the last step */
   unsigned long used;        /* net->nbackward whose statistics were used */
+  ty_rng rng;                /* sampled Fisher: the targets' generator */
   /* MKOR-H */
   int switched, have_mean, have_prev, bad_count;
   double loss_mean, prev_mean, rate_max;
@@ -116,10 +127,11 @@ size_t ty_kfac_memsize (const ty_nn *net, int algo);
 
 /* Set up k over mem (ty_kfac_memsize bytes, 64-byte aligned) with
 ** options o; factors start at I, MKOR reset flags set.
-** first_order[l] != 0 marks layer l as not preconditioned (may be NULL). */
+** first_order[l] != 0 marks layer l as not preconditioned (may be NULL).
+** seed seeds the generator of the sampled Fisher. */
 void ty_kfac_setup (ty_kfac *k, const ty_nn *net, int algo,
                     const ty_kfac_opts *o, const int *first_order,
-                    void *mem);
+                    uint64_t seed, void *mem);
 
 /* back to the state after setup (options kept) */
 void ty_kfac_reset (ty_kfac *k);
@@ -132,9 +144,11 @@ size_t ty_kfac_statebytes (const ty_kfac *k);
 int ty_kfac_observe_loss (ty_kfac *k, double loss);
 
 /* One step (see the top of this file): t advances on success.  lr is the
-** base optimizer's learning rate (K-FAC's KL clip).  Returns 0,
+** base optimizer's learning rate (K-FAC's KL clip).  With a sampled
+** Fisher, a factor step runs a second backward pass through net (its
+** gradients are restored; its gz then hold the sampled ones).  Returns 0,
 ** TY_KFAC_E*, or TY_EINTR. */
-int ty_kfac_step (ty_kfac *k, const ty_nn *net, double lr, double **pgW,
+int ty_kfac_step (ty_kfac *k, ty_nn *net, double lr, double **pgW,
                   double **pgb);
 
 /* The preconditioning of one layer with the current factors, without

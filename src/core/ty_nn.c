@@ -251,7 +251,8 @@ int ty_nn_backward (ty_nn *net, const double *dY) {
     net->backward_of = net->nforward;
     return 0;
   }
-  memcpy(net->layer[last].gz, dY, B * net->layer[last].out * sizeof(double));
+  if (dY != net->layer[last].gz)
+    memcpy(net->layer[last].gz, dY, B * net->layer[last].out * sizeof(double));
   for (l = last; l >= 0; l--) {
     if (net->layer[l].kind == TY_NN_DENSE) dense_backward(net, l, B);
     if (ty_interrupted()) return TY_EINTR;

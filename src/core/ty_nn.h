@@ -117,7 +117,7 @@ void ty_nn_init (ty_nn *net, ty_rng *r);
 int ty_nn_forward (ty_nn *net, const double *X, size_t B);
 
 /* Backward pass from dY = d loss / d output (B x out of the last forward,
-** column-major): fills every gz and overwrites every gW and gb with the
+** column-major; may be the last layer's gz): fills every gz and overwrites every gW and gb with the
 ** gradient of the loss.  Needs a completed forward pass (net->ready).
 ** Returns 0, or TY_EINTR (the gradients are then partly written and the
 ** statistics not usable). */

@@ -390,10 +390,15 @@ static int nn_cross_entropy (lua_State *L) {
   label = (size_t *)ty_newbuf(L, ty_mulsize(L, B, sizeof(size_t)));
   for (i = 0; i < B; i++) {
     double v = lab->data[i];
-    if (!(v >= 1.0 && v <= (double)C && v == floor(v)))
+    if (!(v >= 1.0 && v <= (double)C && v == floor(v))) {
+      if (v != v) lua_pushliteral(L, "nan");
+      else if (v == floor(v) && fabs(v) < 9e15)
+        lua_pushfstring(L, "%I", (lua_Integer)v);
+      else lua_pushfstring(L, "%f", v);
       return luaL_argerror(L, 2, lua_pushfstring(L,
-             "label %f at position %I is not an integer in 1..%I",
-             v, (lua_Integer)i + 1, (lua_Integer)C));
+             "label %s at position %I is not an integer in 1..%I",
+             lua_tostring(L, -1), (lua_Integer)i + 1, (lua_Integer)C));
+    }
     label[i] = (size_t)v - 1;
   }
   work = (double *)ty_newbuf(L, ty_mulsize(L, 2 * B + 1, sizeof(double)));
@@ -436,6 +441,8 @@ static const char *const kfac_method_names[] = {"eigen", "inverse", "factored",
                                            NULL};
 static const char *const mkor_variants[] = {"code", "ema", NULL};
 static const char *const g_scales[] = {"mean", "batch", NULL};
+static const char *const fishers[] = {"empirical", "sampled", NULL};
+static const char *const losses[] = {"mse", "ce", NULL};
 
 #define OFF(f) offsetof(ty_kfac_opts, f)
 #define INF HUGE_VAL
@@ -448,6 +455,8 @@ static const optdesc options[] = {
   {"factor_every", O_INT, OFF(factor_every), 1, 1e9, 0, TY_KFAC, NULL, 0},
   {"inv_every", O_INT, OFF(inv_every), 1, 1e9, 0, TY_KFAC, NULL, 0},
   {"g_scale", O_ENUM, OFF(g_batch), 0, 0, 0, TY_KFAC, g_scales, 0},
+  {"fisher", O_ENUM, OFF(fisher), 0, 0, 0, TY_KFAC, fishers, 0},
+  {"loss", O_ENUM, OFF(loss), 0, 0, 0, TY_KFAC, losses, 0},
   {"variant", O_ENUM, OFF(method), 0, 0, 0, TY_MKOR, mkor_variants, 1},
   {"inv_freq", O_INT, OFF(inv_freq), 1, 1e9, 0, TY_MKOR, NULL, 0},
   {"warmup_steps", O_INT, OFF(warmup_steps), 0, 1e12, 0, TY_MKOR, NULL, 0},
@@ -536,7 +545,8 @@ static void push_option (lua_State *L, const optdesc *d,
 
 /* nn._precond(algo, net, opts, base): algo "kfac" or "mkor"; opts holds
 ** only options of that algorithm (plus first_order_layers, a list of
-** 1-based layer numbers); base is the first-order optimizer */
+** 1-based layer numbers, and seed, the sampled Fisher's seed: default a
+** draw from the rand generator); base is the first-order optimizer */
 static int nn_precond (lua_State *L) {
   static const char *const algos[] = {"kfac", "mkor", NULL};
   int algo = luaL_checkoption(L, 1, NULL, algos);
@@ -545,6 +555,8 @@ static int nn_precond (lua_State *L) {
   ty_kfac_opts o;
   int first[TY_NN_MAXLAYERS], l, nl = n->net.nlayers;
   size_t mem, bytes;
+  uint64_t seed = 0;
+  int have_seed = 0;
   lkfac *lk;
   char *p;
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -576,11 +588,26 @@ static int nn_precond (lua_State *L) {
         lua_pop(L, 1);
       }
     }
+    else if (strcmp(lua_tostring(L, -2), "seed") == 0) {
+      int isint;
+      seed = (uint64_t)lua_tointegerx(L, -1, &isint);
+      if (!isint)
+        return luaL_error(L, "bad option 'seed' to '%s' (integer expected)",
+                          fname);
+      have_seed = 1;
+    }
     else if ((d = find_option(lua_tostring(L, -2), algo)) != NULL)
       set_option(L, d, -1, &o, fname);
     else
       return luaL_error(L, "bad argument #2 to '%s' (unknown option '%s')",
                         fname, lua_tostring(L, -2));
+    lua_pop(L, 1);
+  }
+  if (!have_seed) {
+    ty_rng *r;
+    lua_getfield(L, LUA_REGISTRYINDEX, TY_RNG_REGKEY);
+    r = (ty_rng *)lua_touserdata(L, -1);
+    if (r != NULL) seed = ty_rng_next(r);
     lua_pop(L, 1);
   }
   mem = ty_kfac_memsize(&n->net, algo);
@@ -596,7 +623,7 @@ static int nn_precond (lua_State *L) {
   lk->pgb = lk->pgW + nl;
   p += 2 * (size_t)nl * sizeof(double *);
   p = (char *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
-  ty_kfac_setup(&lk->k, &n->net, algo, &o, first, p);
+  ty_kfac_setup(&lk->k, &n->net, algo, &o, first, seed, p);
   lua_pushvalue(L, 2);
   lua_setiuservalue(L, 5, 1);
   lua_pushvalue(L, 4);
