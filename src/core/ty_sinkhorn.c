@@ -1,3 +1,1455 @@
-/* ty_sinkhorn.c: placeholder (being written). */
+/*
+** ty_sinkhorn.c: cost matrices, Sinkhorn (scaling and log-sum-exp forms)
+** and Sinkhorn-Newton-Sparse.  The header says what each routine takes;
+** shared/methods/optimal_transport.md is the specification.
+**
+** Inside, potentials are kept divided by eps (F = f / eps, G = g / eps),
+** so a plan entry is exp(F_i + G_j - C_ij / eps) and no loop multiplies
+** by eps.  The exponentials of the n m loops go through vexp below, a
+** vectorised exp compiled for AVX-512, AVX2 and plain x86-64 and chosen
+** at load time (GCC's target_clones), with results below e^-708 flushed
+** to 0: every such term is negligible beside the largest of its sum.
+*/
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+
 #include "ty_sinkhorn.h"
-typedef int ty_sinkhorn_placeholder;
+#include "ty_interrupt.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"   /* vectors stay inside this file */
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    defined(__linux__)
+#define TY_SIMD \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
+                               "default")))
+#else
+#define TY_SIMD
+#endif
+
+#define MAXTHREADS 8
+#define PAR_MIN_EXP ((size_t)1 << 16)   /* exps worth a thread */
+#define PAR_MIN_MEM ((size_t)1 << 18)   /* streamed doubles worth a thread */
+#define STALL_SINKHORN 100    /* checks without a new best error */
+#define STALL_NEWTON 5        /* Newton steps without a new best error */
+#define SCALE_LIMIT 300.0     /* |log u|, |log v| beyond: leave scaling */
+
+/* ====================================================================== */
+/* vectors of 8 doubles and their exponential                             */
+/* ====================================================================== */
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8i __attribute__((vector_size(64)));
+
+#define VSPLAT(x) ((v8d){0, 0, 0, 0, 0, 0, 0, 0} + (x))
+
+static inline __attribute__((always_inline)) v8d vload (const double *p) {
+  v8d v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* the first k < 8 elements of p, the rest `pad` */
+static inline __attribute__((always_inline))
+v8d vload_part (const double *p, size_t k, double pad) {
+  v8d v = VSPLAT(pad);
+  memcpy(&v, p, k * sizeof(double));
+  return v;
+}
+
+static inline __attribute__((always_inline)) void vstore (double *p, v8d v) {
+  memcpy(p, &v, sizeof v);
+}
+
+static inline __attribute__((always_inline))
+v8d vselect (v8i mask, v8d yes, v8d no) {
+  return (v8d)((mask & (v8i)yes) | (~mask & (v8i)no));
+}
+
+static inline __attribute__((always_inline)) v8d vmax (v8d a, v8d b) {
+  return vselect(a > b, a, b);
+}
+
+static inline __attribute__((always_inline)) double hsum (v8d v) {
+  return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+}
+
+static inline __attribute__((always_inline)) double hmax (v8d v) {
+  double m = v[0];
+  int k;
+  for (k = 1; k < 8; k++) if (v[k] > m) m = v[k];
+  return m;
+}
+
+/* exp of each element: x = k ln2 + r with |r| <= ln2/2, e^r by its Taylor
+** polynomial of degree 13 (truncation below 1e-17), times 2^k built in
+** the exponent bits.  Relative error about 2 ulp; 0 below -708 (and for
+** -inf); arguments are clamped at 709. */
+static inline __attribute__((always_inline)) v8d vexp (v8d x) {
+  const v8d lo = VSPLAT(-708.0), hi = VSPLAT(709.0);
+  const v8d shift = VSPLAT(6755399441055744.0);          /* 1.5 * 2^52 */
+  v8i under = x < lo;
+  v8d t, k, r, p;
+  v8i e;
+  x = vselect(under, lo, x);
+  x = vselect(x > hi, hi, x);
+  t = x * 1.4426950408889634 + shift;
+  k = t - shift;
+  r = x - k * 6.93147180369123816490e-01 - k * 1.90821492927058770002e-10;
+  p = VSPLAT(1.0 / 6227020800.0);
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  e = ((v8i)t - (v8i)shift + 1023) << 52;
+  p = p * (v8d)e;
+  return (v8d)(~under & (v8i)p);
+}
+
+/* ====================================================================== */
+/* threads                                                                */
+/* ====================================================================== */
+
+typedef void (*par_fn) (void *arg, size_t lo, size_t hi, int tid);
+
+typedef struct par_job {
+  par_fn fn;
+  void *arg;
+  size_t lo, hi;
+  int tid;
+} par_job;
+
+static void *par_main (void *p) {
+  par_job *j = (par_job *)p;
+  j->fn(j->arg, j->lo, j->hi, j->tid);
+  return NULL;
+}
+
+/* Run fn over [0, n) cut into nt contiguous pieces, piece t with tid t;
+** piece 0 runs in this thread.  Workers start with SIGINT blocked (Ctrl-C
+** belongs to the main thread); a worker that cannot start runs here. */
+static void par_for (int nt, size_t n, par_fn fn, void *arg) {
+  par_job job[MAXTHREADS];
+  pthread_t tid[MAXTHREADS];
+  int started[MAXTHREADS], t;
+  sigset_t sigs, old;
+  if (nt > MAXTHREADS) nt = MAXTHREADS;
+  if (nt > 1 && (size_t)nt > n) nt = n > 0 ? (int)n : 1;
+  for (t = 0; t < nt; t++) {
+    job[t].fn = fn;
+    job[t].arg = arg;
+    job[t].lo = n * (size_t)t / (size_t)nt;
+    job[t].hi = n * (size_t)(t + 1) / (size_t)nt;
+    job[t].tid = t;
+    started[t] = 0;
+  }
+  if (nt > 1) {
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    for (t = 1; t < nt; t++)
+      started[t] = pthread_create(&tid[t], NULL, par_main, &job[t]) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+  }
+  par_main(&job[0]);
+  for (t = 1; t < nt; t++) {
+    if (started[t]) pthread_join(tid[t], NULL);
+    else par_main(&job[t]);
+  }
+}
+
+/* how many threads for `work` units, given the per-thread minimum */
+static int pick_threads (const ty_ot_opts *o, size_t work, size_t min) {
+  int nt = o->nthreads < 1 ? 1 : o->nthreads;
+  if (nt > MAXTHREADS) nt = MAXTHREADS;
+  if (work < 2 * min) return 1;
+  if ((size_t)nt > work / min) nt = (int)(work / min);
+  return nt < 1 ? 1 : nt;
+}
+
+static double now (void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ====================================================================== */
+/* cost matrices                                                          */
+/* ====================================================================== */
+
+size_t ty_ot_cost_worksize (size_t n, size_t m, size_t d) {
+  return (n + m) * d + n + m + d + 1;
+}
+
+/* C(:, j) += |x - y| elementwise over a column of n */
+TY_SIMD static void absdiff_add (double *c, const double *x, double y,
+                                 size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) c[i] += fabs(x[i] - y);
+}
+
+int ty_ot_cost (double *C, const double *X, size_t n, const double *Y,
+                size_t m, size_t d, int metric, double *work) {
+  int same = (Y == NULL);
+  size_t i, j, k;
+  double *Xc, *Yc, *xn, *yn, *mu;
+  if (same) { Y = X; m = n; }
+  if (n == 0 || m == 0) return 0;
+  if (n > INT_MAX || m > INT_MAX || d > INT_MAX) return TY_OT_EBIG;
+  if (d == 0) {
+    memset(C, 0, n * m * sizeof(double));
+    return 0;
+  }
+  if (metric == TY_OT_CITYBLOCK) {
+    memset(C, 0, n * m * sizeof(double));
+    for (j = 0; j < m; j++) {
+      if (ty_interrupted()) return TY_EINTR;
+      for (k = 0; k < d; k++)
+        absdiff_add(C + j * n, X + k * n, Y[k * m + j], n);
+    }
+    if (same) for (i = 0; i < n; i++) C[i * n + i] = 0.0;
+    return 0;
+  }
+  /* centre both clouds on their common mean: less cancellation */
+  Xc = work;
+  Yc = Xc + n * d;
+  xn = Yc + m * d;
+  yn = xn + n;
+  mu = yn + m;
+  for (k = 0; k < d; k++) {
+    double s = 0.0;
+    for (i = 0; i < n; i++) s += X[k * n + i];
+    if (!same) for (j = 0; j < m; j++) s += Y[k * m + j];
+    mu[k] = s / (double)(same ? n : n + m);
+  }
+  for (k = 0; k < d; k++) {
+    for (i = 0; i < n; i++) Xc[k * n + i] = X[k * n + i] - mu[k];
+    for (j = 0; j < m; j++) Yc[k * m + j] = Y[k * m + j] - mu[k];
+  }
+  for (i = 0; i < n; i++) xn[i] = 0.0;
+  for (j = 0; j < m; j++) yn[j] = 0.0;
+  for (k = 0; k < d; k++) {
+    for (i = 0; i < n; i++) xn[i] += Xc[k * n + i] * Xc[k * n + i];
+    for (j = 0; j < m; j++) yn[j] += Yc[k * m + j] * Yc[k * m + j];
+  }
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)n, (int)m,
+              (int)d, -2.0, Xc, (int)n, Yc, (int)m, 0.0, C, (int)n);
+  for (j = 0; j < m; j++) {
+    double *c = C + j * n;
+    for (i = 0; i < n; i++) {
+      double v = c[i] + xn[i] + yn[j];
+      v = v > 0.0 ? v : 0.0;
+      c[i] = metric == TY_OT_EUCLIDEAN ? sqrt(v) : v;
+    }
+  }
+  if (same) for (i = 0; i < n; i++) C[i * n + i] = 0.0;
+  return 0;
+}
+
+/* ====================================================================== */
+/* the working problem and its buffers                                    */
+/* ====================================================================== */
+
+/* A problem with positive weights (zero atoms removed, b rescaled). */
+typedef struct otp {
+  size_t n, m;
+  const double *a, *b;      /* weights */
+  const double *la, *lb;    /* their logarithms */
+  const double *C;          /* n x m */
+  double eps, ieps, mass;
+} otp;
+
+/* the solver's context: options, allocator, thread budget */
+typedef struct ctx {
+  const ty_ot_opts *o;
+  size_t iters;             /* iterations reported so far */
+} ctx;
+
+static void *get (const ty_ot_opts *o, size_t count, size_t size) {
+  if (size != 0 && count > (SIZE_MAX / 2) / size) return NULL;
+  return o->alloc(o->ud, count * size + 64);
+}
+
+#define GET(p, o, count, type) \
+  do { if (((p) = (type *)get((o), (count), sizeof(type))) == NULL) \
+         return TY_OT_ENOMEM; } while (0)
+
+/* Report one finished iteration; nonzero means stop (TY_EINTR). */
+static int report (ctx *cx, int newton, double err, double dual) {
+  ty_ot_progress p;
+  cx->iters++;
+  if (ty_interrupted()) return TY_EINTR;
+  if (cx->o->progress == NULL) return 0;
+  p.iter = cx->iters;
+  p.newton = newton;
+  p.err = err;
+  p.dual = dual;
+  return cx->o->progress(cx->o->ud, &p) != 0 ? TY_EINTR : 0;
+}
+
+/* The transpose T (m x n) of the n x m matrix A, in cache-sized tiles. */
+static void transpose (double *T, const double *A, size_t n, size_t m) {
+  size_t i0, j0, i, j;
+  const size_t B = 32;
+  for (j0 = 0; j0 < m; j0 += B)
+    for (i0 = 0; i0 < n; i0 += B) {
+      size_t i1 = i0 + B < n ? i0 + B : n, j1 = j0 + B < m ? j0 + B : m;
+      for (j = j0; j < j1; j++)
+        for (i = i0; i < i1; i++) T[i * m + j] = A[j * n + i];
+    }
+}
+
+/* ====================================================================== */
+/* the plan from potentials, and its summary                              */
+/* ====================================================================== */
+
+typedef struct plan_job {
+  const otp *pb;
+  const double *F, *G;
+  double *P;                /* n x m, written */
+  double *rs;               /* nt x n row-sum accumulators */
+  double *cs;               /* m column sums */
+  double part[MAXTHREADS][2];   /* <C,P> and sum P per thread */
+} plan_job;
+
+/* P(:, j) = exp(F + G_j - C(:, j) / eps), its sum, and sum C P */
+TY_SIMD static void plan_column (double *p, const double *c, const double *F,
+                                 double Gj, double ieps, size_t n,
+                                 double *rs, double *colsum, double *cost) {
+  v8d s = VSPLAT(0.0), sc = VSPLAT(0.0);
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8) {
+    v8d cv = vload(c + i);
+    v8d e = vexp(vload(F + i) + Gj - cv * ieps);
+    vstore(p + i, e);
+    vstore(rs + i, vload(rs + i) + e);
+    s += e;
+    sc += e * cv;
+  }
+  if (i < n) {
+    size_t k = n - i;
+    v8d cv = vload_part(c + i, k, 0.0);
+    v8d e = vexp(vload_part(F + i, k, -INFINITY) + Gj - cv * ieps);
+    v8d r = vload_part(rs + i, k, 0.0) + e;
+    memcpy(p + i, &e, k * sizeof(double));
+    memcpy(rs + i, &r, k * sizeof(double));
+    s += e;
+    sc += e * cv;
+  }
+  *colsum = hsum(s);
+  *cost = hsum(sc);
+}
+
+static void plan_work (void *arg, size_t lo, size_t hi, int tid) {
+  plan_job *w = (plan_job *)arg;
+  const otp *pb = w->pb;
+  size_t n = pb->n, j;
+  double *rs = w->rs + (size_t)tid * n, cost = 0.0, mass = 0.0;
+  memset(rs, 0, n * sizeof(double));
+  for (j = lo; j < hi; j++) {
+    double cj;
+    plan_column(w->P + j * n, pb->C + j * n, w->F, w->G[j], pb->ieps, n,
+                rs, &w->cs[j], &cj);
+    cost += cj;
+    mass += w->cs[j];
+  }
+  w->part[tid][0] = cost;
+  w->part[tid][1] = mass;
+}
+
+/* Write P from (F, G) and fill err, cost, objective and dual of *info.
+** work: MAXTHREADS * n + m doubles. */
+static void finish (const otp *pb, const ty_ot_opts *o, const double *F,
+                    const double *G, double *P, double *work,
+                    ty_ot_info *info) {
+  plan_job w;
+  size_t n = pb->n, m = pb->m, i, j;
+  int nt = pick_threads(o, n * m, PAR_MIN_EXP), t;
+  double err = 0.0, cost = 0.0, sum = 0.0, obj = 0.0, dual = 0.0;
+  w.pb = pb;
+  w.F = F;
+  w.G = G;
+  w.P = P;
+  w.rs = work;
+  w.cs = work + MAXTHREADS * n;
+  par_for(nt, m, plan_work, &w);
+  for (t = 0; t < nt; t++) {
+    cost += w.part[t][0];
+    sum += w.part[t][1];
+  }
+  for (i = 0; i < n; i++) {
+    double r = 0.0;
+    for (t = 0; t < nt; t++) r += w.rs[(size_t)t * n + i];
+    err += fabs(r - pb->a[i]);
+    obj += r * F[i];
+    dual += pb->a[i] * F[i];
+  }
+  for (j = 0; j < m; j++) {
+    err += fabs(w.cs[j] - pb->b[j]);
+    obj += w.cs[j] * G[j];
+    dual += pb->b[j] * G[j];
+  }
+  info->err = err;
+  info->cost = cost;
+  info->objective = pb->eps * obj;
+  info->dual = pb->eps * (dual - sum + pb->mass);
+}
+
+/* ====================================================================== */
+/* log-sum-exp sweeps                                                     */
+/* ====================================================================== */
+
+/* the largest element, by halving shuffles */
+static inline __attribute__((always_inline)) double vhmax (v8d v) {
+  v = vmax(v, __builtin_shuffle(v, (v8i){4, 5, 6, 7, 0, 1, 2, 3}));
+  v = vmax(v, __builtin_shuffle(v, (v8i){2, 3, 0, 1, 6, 7, 4, 5}));
+  v = vmax(v, __builtin_shuffle(v, (v8i){1, 0, 3, 2, 5, 4, 7, 6}));
+  return v[0];
+}
+
+#define LSE_CUT (-50.0)   /* terms below e^-50 of the largest: negligible */
+
+/* LSE_k (x_k - s c_k) over k < len: the exact maximum first, then the sum
+** of exponentials shifted by it.  Blocks of 8 terms all below e^-50
+** times the largest are skipped (together they are below len e^-50 <
+** 2e-22 len of the sum): at small eps that is most of them. */
+TY_SIMD static double lse (const double *c, const double *x, double s,
+                           size_t len) {
+  v8d mx = VSPLAT(-INFINITY), mn = VSPLAT(INFINITY), acc = VSPLAT(0.0);
+  double M;
+  size_t k, rest = len % 8, full = len - rest;
+  for (k = 0; k < full; k += 8) {
+    v8d v = vload(x + k) - s * vload(c + k);
+    mx = vmax(mx, v);
+    mn = vselect(v < mn, v, mn);
+  }
+  if (rest)
+    mx = vmax(mx, vload_part(x + k, rest, -INFINITY) -
+                  s * vload_part(c + k, rest, 0.0));
+  M = hmax(mx);
+  if (!(M > -INFINITY)) return M;
+  if (full > 0 && -vhmax(-mn) < M + LSE_CUT) {     /* some can be skipped */
+    for (k = 0; k < full; k += 8) {
+      v8d v = vload(x + k) - s * vload(c + k) - M;
+      if (vhmax(v) > LSE_CUT) acc += vexp(v);
+    }
+  }
+  else
+    for (k = 0; k < full; k += 8)
+      acc += vexp(vload(x + k) - s * vload(c + k) - M);
+  if (rest)
+    acc += vexp(vload_part(x + k, rest, -INFINITY) -
+                s * vload_part(c + k, rest, 0.0) - M);
+  return M + log(hsum(acc));
+}
+
+/* One half-sweep: out_j = lw_j - LSE_k (x_k - c_kj / eps) for the columns
+** of the len x cols matrix c.  When old != NULL also the marginal error
+** of the current state: the sums of the current plan along those columns
+** are w_j exp(old_j - out_j). */
+typedef struct half_job {
+  const double *c;
+  size_t len;
+  const double *x, *w, *lw, *old;
+  double ieps;
+  double *out;
+  double part[MAXTHREADS][2];   /* sum |.|, sum (.)^2 per thread */
+} half_job;
+
+static void half_work (void *arg, size_t lo, size_t hi, int tid) {
+  half_job *h = (half_job *)arg;
+  double e1 = 0.0, e2 = 0.0;
+  size_t j;
+  for (j = lo; j < hi; j++) {
+    h->out[j] = h->lw[j] - lse(h->c + j * h->len, h->x, h->ieps, h->len);
+    if (h->old != NULL) {
+      double d = h->w[j] * expm1(h->old[j] - h->out[j]);
+      e1 += fabs(d);
+      e2 += d * d;
+    }
+  }
+  h->part[tid][0] = e1;
+  h->part[tid][1] = e2;
+}
+
+/* out = the half-sweep update over cols columns; err[0], err[1] the L1
+** and squared L2 violations of the current state (when old != NULL). */
+static void half_sweep (const ty_ot_opts *o, const double *c, size_t len,
+                        size_t cols, const double *x, const double *w,
+                        const double *lw, const double *old, double ieps,
+                        double *out, double err[2]) {
+  half_job h;
+  int nt = pick_threads(o, len * cols, PAR_MIN_EXP), t;
+  h.c = c;
+  h.len = len;
+  h.x = x;
+  h.w = w;
+  h.lw = lw;
+  h.old = old;
+  h.ieps = ieps;
+  h.out = out;
+  par_for(nt, cols, half_work, &h);
+  err[0] = err[1] = 0.0;
+  for (t = 0; t < nt; t++) {
+    err[0] += h.part[t][0];
+    err[1] += h.part[t][1];
+  }
+}
+
+/* the dual after a row update (the plan then has the right mass) */
+static double dual_after_row (const otp *pb, const double *F,
+                              const double *G) {
+  double d = 0.0;
+  size_t i;
+  for (i = 0; i < pb->n; i++) d += pb->a[i] * F[i];
+  for (i = 0; i < pb->m; i++) d += pb->b[i] * G[i];
+  return pb->eps * d;
+}
+
+/* ====================================================================== */
+/* the scaling form: one fused pass over K per sweep                      */
+/* ====================================================================== */
+
+TY_SIMD static double vdot (const double *x, const double *y, size_t n) {
+  v8d s = VSPLAT(0.0), s2 = VSPLAT(0.0);
+  size_t i;
+  for (i = 0; i + 16 <= n; i += 16) {
+    s += vload(x + i) * vload(y + i);
+    s2 += vload(x + i + 8) * vload(y + i + 8);
+  }
+  for (; i + 8 <= n; i += 8) s += vload(x + i) * vload(y + i);
+  if (i < n)
+    s += vload_part(x + i, n - i, 0.0) * vload_part(y + i, n - i, 0.0);
+  return hsum(s + s2);
+}
+
+TY_SIMD static void vaxpy (double *y, double a, const double *x, size_t n) {
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8) vstore(y + i, vload(y + i) + a * vload(x + i));
+  for (; i < n; i++) y[i] += a * x[i];
+}
+
+/* d[k] = x_k . y for the four columns x_k = x + k ld: four streams from
+** memory at once keep more loads in flight than one */
+TY_SIMD static void vdot4 (const double *x, size_t ld, const double *y,
+                           size_t n, double d[4]) {
+  v8d s0 = VSPLAT(0.0), s1 = s0, s2 = s0, s3 = s0;
+  const double *x1 = x + ld, *x2 = x1 + ld, *x3 = x2 + ld;
+  size_t i, k;
+  for (i = 0; i + 8 <= n; i += 8) {
+    v8d yv = vload(y + i);
+    s0 += vload(x + i) * yv;
+    s1 += vload(x1 + i) * yv;
+    s2 += vload(x2 + i) * yv;
+    s3 += vload(x3 + i) * yv;
+  }
+  d[0] = hsum(s0);
+  d[1] = hsum(s1);
+  d[2] = hsum(s2);
+  d[3] = hsum(s3);
+  for (k = 0; k < 4; k++) {
+    const double *xk = x + k * ld;
+    size_t r;
+    for (r = i; r < n; r++) d[k] += xk[r] * y[r];
+  }
+}
+
+/* y += sum_k a[k] x_k over the four columns x_k = x + k ld */
+TY_SIMD static void vaxpy4 (double *y, const double a[4], const double *x,
+                            size_t ld, size_t n) {
+  const double *x1 = x + ld, *x2 = x1 + ld, *x3 = x2 + ld;
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8)
+    vstore(y + i, vload(y + i) + a[0] * vload(x + i) + a[1] * vload(x1 + i) +
+                  a[2] * vload(x2 + i) + a[3] * vload(x3 + i));
+  for (; i < n; i++)
+    y[i] += a[0] * x[i] + a[1] * x1[i] + a[2] * x2[i] + a[3] * x3[i];
+}
+
+/* K(:, j) = exp(-(C(:, j) - cmin) / eps) */
+TY_SIMD static void kernel_column (double *k, const double *c, double cmin,
+                                   double ieps, size_t n) {
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8)
+    vstore(k + i, vexp((VSPLAT(cmin) - vload(c + i)) * ieps));
+  if (i < n) {
+    v8d e = vexp((VSPLAT(cmin) - vload_part(c + i, n - i, cmin)) * ieps);
+    memcpy(k + i, &e, (n - i) * sizeof(double));
+  }
+}
+
+typedef struct kern_job {
+  const otp *pb;
+  double *K, cmin;
+} kern_job;
+
+static void kern_work (void *arg, size_t lo, size_t hi, int tid) {
+  kern_job *k = (kern_job *)arg;
+  size_t n = k->pb->n, j;
+  (void)tid;
+  for (j = lo; j < hi; j++)
+    kernel_column(k->K + j * n, k->pb->C + j * n, k->cmin, k->pb->ieps, n);
+}
+
+/* One sweep's pass: for each column s = K(:, j)^T u gives the current
+** column sum v_j s and the new v_j = b_j / s, and K(:, j) vnew_j is added
+** to this thread's accumulator of K vnew. */
+typedef struct scal_job {
+  const otp *pb;
+  const double *K, *u, *v;
+  double *vnew, *acc;       /* acc: nt x n */
+  double part[MAXTHREADS][2];
+  int bad[MAXTHREADS];
+} scal_job;
+
+static void scal_work (void *arg, size_t lo, size_t hi, int tid) {
+  scal_job *s = (scal_job *)arg;
+  size_t n = s->pb->n, j, k;
+  double *acc = s->acc + (size_t)tid * n, e1 = 0.0, e2 = 0.0;
+  const double big = exp(SCALE_LIMIT), small = exp(-SCALE_LIMIT);
+  int bad = 0;
+  memset(acc, 0, n * sizeof(double));
+  for (j = lo; j < hi; j += 4) {
+    const double *K = s->K + j * n;
+    size_t nc = hi - j < 4 ? hi - j : 4;
+    double d[4], vn[4] = {0.0, 0.0, 0.0, 0.0};
+    if (nc == 4) vdot4(K, n, s->u, n, d);
+    else for (k = 0; k < nc; k++) d[k] = vdot(K + k * n, s->u, n);
+    for (k = 0; k < nc; k++) {
+      double r = s->v[j + k] * d[k] - s->pb->b[j + k];
+      e1 += fabs(r);
+      e2 += r * r;
+      vn[k] = s->pb->b[j + k] / d[k];
+      if (!(d[k] > 0.0) || !(vn[k] <= big && vn[k] >= small)) {
+        bad = 1;
+        vn[k] = 0.0;
+      }
+      s->vnew[j + k] = vn[k];
+    }
+    if (nc == 4) vaxpy4(acc, vn, K, n, n);
+    else for (k = 0; k < nc; k++) vaxpy(acc, vn[k], K + k * n, n);
+  }
+  s->part[tid][0] = e1;
+  s->part[tid][1] = e2;
+  s->bad[tid] = bad;
+}
+
+/* ====================================================================== */
+/* Sinkhorn                                                               */
+/* ====================================================================== */
+
+/* the state of a Sinkhorn run, shared by its two forms */
+typedef struct sk_state {
+  double best;              /* smallest error at a check so far */
+  size_t since;             /* checks since best improved */
+  int done;                 /* 1 when a stop reason is set */
+} sk_state;
+
+/* After sweep `it` with errors err[0] (L1) and err[1] (L2 squared) of
+** the columns: report, and decide whether to stop. */
+static int sk_check (ctx *cx, const otp *pb, size_t it, const double err[2],
+                     double dual, sk_state *st, ty_ot_info *info) {
+  const ty_ot_opts *o = cx->o;
+  int rc = report(cx, 0, err[0], dual), check;
+  double e;
+  if (rc != 0) return rc;
+  (void)pb;
+  check = o->err_norm == TY_OT_ERR_POT ? (it - 1) % 10 == 0 : 1;
+  if (!check) return 0;
+  e = o->err_norm == TY_OT_ERR_POT ? sqrt(err[1]) : err[0];
+  if (e <= o->tol) {
+    info->converged = 1;
+    info->stop_reason = TY_OT_STOP_TOL;
+    st->done = 1;
+    return 0;
+  }
+  if (e < st->best) { st->best = e; st->since = 0; }
+  else if (++st->since >= STALL_SINKHORN) {
+    info->stop_reason = TY_OT_STOP_STALLED;
+    st->done = 1;
+  }
+  return 0;
+}
+
+/* Log-domain sweeps on (F, G) from sweep info->iters on.  CT is the
+** transpose of C; Gn scratch of m. */
+static int sinkhorn_log (ctx *cx, const otp *pb, const double *CT,
+                         double *F, double *G, double *Gn, sk_state *st,
+                         ty_ot_info *info) {
+  const ty_ot_opts *o = cx->o;
+  size_t n = pb->n, m = pb->m;
+  double err[2];
+  int rc;
+  info->method_used = TY_OT_LOG;
+  for (;;) {
+    size_t it = info->iters;
+    half_sweep(o, pb->C, n, m, F, pb->b, pb->lb, it > 0 ? G : NULL,
+               pb->ieps, Gn, err);
+    if (it > 0) {
+      rc = sk_check(cx, pb, it, err,
+                    o->progress ? dual_after_row(pb, F, G) : 0.0, st, info);
+      if (rc != 0) return rc;
+      if (st->done) return 0;
+    }
+    if (it >= o->maxiter) {
+      info->stop_reason = TY_OT_STOP_MAXITER;
+      return 0;
+    }
+    if (ty_interrupted()) return TY_EINTR;
+    memcpy(G, Gn, m * sizeof(double));
+    half_sweep(o, CT, m, n, G, pb->a, pb->la, NULL, pb->ieps, F, err);
+    info->iters = it + 1;
+  }
+}
+
+/* Scaling-form sweeps from (F, G) (converted to u, v).  Returns 0 with
+** *fallback = 1 when the scalings left their safe range: (F, G) then
+** hold the last good iterate. */
+static int sinkhorn_scaling (ctx *cx, const otp *pb, double *F, double *G,
+                             double cmin, sk_state *st, ty_ot_info *info,
+                             int *fallback) {
+  const ty_ot_opts *o = cx->o;
+  size_t n = pb->n, m = pb->m, i, j;
+  double *K, *u, *v, *acc, *unew, *vnew, err[2];
+  const double big = exp(SCALE_LIMIT), small = exp(-SCALE_LIMIT);
+  int nt = pick_threads(o, n * m, PAR_MIN_MEM), rc, t;
+  kern_job kj;
+  scal_job sj;
+  *fallback = 0;
+  GET(K, o, n * m, double);
+  GET(u, o, n, double);
+  GET(v, o, m, double);
+  GET(unew, o, n, double);
+  GET(vnew, o, m, double);
+  GET(acc, o, (size_t)nt * n, double);
+  kj.pb = pb;
+  kj.K = K;
+  kj.cmin = cmin;
+  par_for(pick_threads(o, n * m, PAR_MIN_EXP), m, kern_work, &kj);
+  for (i = 0; i < n; i++) {
+    u[i] = exp(F[i] - cmin * pb->ieps);
+    if (!(u[i] <= big && u[i] >= small)) { *fallback = 1; return 0; }
+  }
+  for (j = 0; j < m; j++) {
+    v[j] = exp(G[j]);
+    if (!(v[j] <= big && v[j] >= small)) { *fallback = 1; return 0; }
+  }
+  info->method_used = TY_OT_SCALING;
+  sj.pb = pb;
+  sj.K = K;
+  sj.u = u;
+  sj.v = v;
+  sj.vnew = vnew;
+  sj.acc = acc;
+  for (;;) {
+    size_t it = info->iters;
+    int bad = 0;
+    par_for(nt, m, scal_work, &sj);
+    err[0] = err[1] = 0.0;
+    for (t = 0; t < nt; t++) {
+      err[0] += sj.part[t][0];
+      err[1] += sj.part[t][1];
+      bad |= sj.bad[t];
+    }
+    for (i = 0; i < n && !bad; i++) {
+      double s = 0.0;
+      for (t = 0; t < nt; t++) s += acc[(size_t)t * n + i];
+      unew[i] = pb->a[i] / s;
+      if (!(s > 0.0) || !(unew[i] <= big && unew[i] >= small)) bad = 1;
+    }
+    /* (F, G) of the current state, for a check or a fallback */
+    if (it > 0 || bad) {
+      for (i = 0; i < n; i++) F[i] = log(u[i]) + cmin * pb->ieps;
+      for (j = 0; j < m; j++) G[j] = log(v[j]);
+    }
+    if (it > 0) {
+      rc = sk_check(cx, pb, it, err,
+                    o->progress ? dual_after_row(pb, F, G) : 0.0, st, info);
+      if (rc != 0) return rc;
+      if (st->done) return 0;
+    }
+    if (bad) { *fallback = 1; return 0; }
+    if (it >= o->maxiter) {
+      info->stop_reason = TY_OT_STOP_MAXITER;
+      if (it == 0)
+        for (i = 0; i < n; i++) F[i] = log(u[i]) + cmin * pb->ieps;
+      return 0;
+    }
+    if (ty_interrupted()) return TY_EINTR;
+    memcpy(v, vnew, m * sizeof(double));
+    memcpy(u, unew, n * sizeof(double));
+    info->iters = it + 1;
+  }
+}
+
+/* Sinkhorn on a problem with positive weights; F, G hold the start. */
+static int sinkhorn_solve (const otp *pb, const ty_ot_opts *o, double *F,
+                           double *G, ty_ot_info *info) {
+  ctx cx;
+  sk_state st;
+  size_t n = pb->n, m = pb->m, k, nm = n * m;
+  double cmin = INFINITY, cmax = -INFINITY, *CT, *Gn;
+  int method = o->method, rc;
+  cx.o = o;
+  cx.iters = 0;
+  st.best = INFINITY;
+  st.since = 0;
+  st.done = 0;
+  for (k = 0; k < nm; k++) {
+    if (pb->C[k] < cmin) cmin = pb->C[k];
+    if (pb->C[k] > cmax) cmax = pb->C[k];
+  }
+  if (method == TY_OT_AUTO)
+    method = (cmax - cmin) * pb->ieps <= 100.0 ? TY_OT_SCALING : TY_OT_LOG;
+  if (method == TY_OT_SCALING) {
+    int fallback;
+    rc = sinkhorn_scaling(&cx, pb, F, G, cmin, &st, info, &fallback);
+    if (rc != 0 || !fallback) return rc;
+    if (o->method == TY_OT_SCALING) {      /* forced: stop here */
+      info->stop_reason = TY_OT_STOP_NUMERICAL;
+      return 0;
+    }
+    info->switched_at = info->iters > 0 ? info->iters : 1;
+  }
+  GET(CT, o, nm, double);
+  GET(Gn, o, m, double);
+  transpose(CT, pb->C, n, m);
+  return sinkhorn_log(&cx, pb, CT, F, G, Gn, &st, info);
+}
+
+/* ====================================================================== */
+/* Sinkhorn-Newton-Sparse                                                 */
+/* ====================================================================== */
+
+/* the Newton stage's buffers */
+typedef struct sns_ws {
+  const otp *pb;
+  const double *CT;         /* m x n: row i of C is column i */
+  double *PT;               /* m x n: row i of P is column i */
+  double *rs, *cs, *csp;    /* row and column sums; csp: nt x m */
+  double *grad, *x, *r, *z, *p, *q, *diag;   /* n + m each */
+  const double *F, *G, *dF, *dG;    /* for the line search */
+  double alpha;
+  /* the sparsified P, rows in CSR */
+  size_t *rowptr;
+  uint32_t *col;
+  double *val;
+  size_t cap;               /* room in col and val */
+  double shift;             /* mu added to the diagonal */
+  double part[MAXTHREADS][2];
+} sns_ws;
+
+/* row i of P: p_j = exp(F_i + G_j - c_j / eps); returns the row sum and
+** adds p to cs */
+TY_SIMD static double plan_row (double *p, const double *c, double Fi,
+                                const double *G, double ieps, size_t m,
+                                double *cs) {
+  v8d s = VSPLAT(0.0);
+  size_t j, rest = m % 8, full = m - rest;
+  for (j = 0; j < full; j += 8) {
+    v8d e = vexp(Fi + vload(G + j) - vload(c + j) * ieps);
+    vstore(p + j, e);
+    vstore(cs + j, vload(cs + j) + e);
+    s += e;
+  }
+  if (rest) {
+    v8d e = vexp(Fi + vload_part(G + j, rest, -INFINITY) -
+                 vload_part(c + j, rest, 0.0) * ieps);
+    v8d t = vload_part(cs + j, rest, 0.0) + e;
+    memcpy(p + j, &e, rest * sizeof(double));
+    memcpy(cs + j, &t, rest * sizeof(double));
+    s += e;
+  }
+  return hsum(s);
+}
+
+static void prow_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  const otp *pb = w->pb;
+  size_t m = pb->m, i;
+  double *cs = w->csp + (size_t)tid * m;
+  memset(cs, 0, m * sizeof(double));
+  for (i = lo; i < hi; i++)
+    w->rs[i] = plan_row(w->PT + i * m, w->CT + i * m, w->F[i], w->G,
+                        pb->ieps, m, cs);
+}
+
+/* P, rs, cs from (F, G); returns sum P */
+static double sns_plan (sns_ws *w, const ty_ot_opts *o) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, i, j;
+  int nt = pick_threads(o, n * m, PAR_MIN_EXP), t;
+  double sum = 0.0;
+  par_for(nt, n, prow_work, w);
+  for (j = 0; j < m; j++) {
+    double s = 0.0;
+    for (t = 0; t < nt; t++) s += w->csp[(size_t)t * m + j];
+    w->cs[j] = s;
+  }
+  for (i = 0; i < n; i++) sum += w->rs[i];
+  return sum;
+}
+
+/* ---- sparsification ---------------------------------------------------- */
+
+typedef struct pair {
+  double p;
+  uint32_t j;
+} pair;
+
+static int pair_cmp (const void *x, const void *y) {
+  double a = ((const pair *)x)->p, b = ((const pair *)y)->p;
+  return (a > b) - (a < b);
+}
+
+/* Make room for `need` entries in the CSR arrays, keeping the first
+** `used`. */
+static int sns_reserve (sns_ws *w, const ty_ot_opts *o, size_t used,
+                        size_t need) {
+  size_t cap;
+  uint32_t *col;
+  double *val;
+  if (need <= w->cap) return 0;
+  cap = need + need / 2 + 64;
+  GET(col, o, cap, uint32_t);
+  GET(val, o, cap, double);
+  if (used > 0) {
+    memcpy(col, w->col, used * sizeof(uint32_t));
+    memcpy(val, w->val, used * sizeof(double));
+  }
+  w->col = col;
+  w->val = val;
+  w->cap = cap;
+  return 0;
+}
+
+/* Append entry (j, p) of the current row; the arrays have room. */
+#define PUSH(w, nz, jj, pp) \
+  do { (w)->col[nz] = (uint32_t)(jj); (w)->val[nz] = (pp); (nz)++; } while (0)
+
+/* The mass rule: in row i drop the smallest entries while their total is
+** at most delta rs_i, always keeping the row maximum.  tmp: m pairs. */
+static int sparsify_mass (sns_ws *w, const ty_ot_opts *o, double delta,
+                          pair *tmp) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, i, j, nz = 0;
+  int rc;
+  w->rowptr[0] = 0;
+  for (i = 0; i < n; i++) {
+    const double *row = w->PT + i * m;
+    double budget = delta * w->rs[i], tau = budget / (double)m;
+    double dropped = 0.0, pmax = -1.0;
+    size_t jmax = 0, cnt = 0, k, first;
+    for (j = 0; j < m; j++)
+      if (row[j] > pmax) { pmax = row[j]; jmax = j; }
+    for (j = 0; j < m; j++) {
+      double p = row[j];
+      if (p <= tau && j != jmax) dropped += p;
+      else { tmp[cnt].p = p; tmp[cnt].j = (uint32_t)j; cnt++; }
+    }
+    if (cnt > 1) qsort(tmp, cnt, sizeof(pair), pair_cmp);
+    for (first = 0; first < cnt; first++) {
+      if (tmp[first].j == jmax || dropped + tmp[first].p > budget) break;
+      dropped += tmp[first].p;
+    }
+    if ((rc = sns_reserve(w, o, nz, nz + (cnt - first))) != 0) return rc;
+    for (k = first; k < cnt; k++) PUSH(w, nz, tmp[k].j, tmp[k].p);
+    w->rowptr[i + 1] = nz;
+  }
+  return 0;
+}
+
+/* the k-th largest (1-based) of x[0..len), reordering x (quickselect) */
+static double kth_largest (double *x, size_t len, size_t k) {
+  size_t lo = 0, hi = len - 1, want = k - 1;
+  while (lo < hi) {
+    double piv = x[lo + (hi - lo) / 2];
+    size_t i = lo, j = hi;
+    while (i <= j) {
+      while (x[i] > piv) i++;
+      while (x[j] < piv) j--;
+      if (i <= j) {
+        double t = x[i]; x[i] = x[j]; x[j] = t;
+        i++;
+        if (j == 0) break;
+        j--;
+      }
+    }
+    if (want <= j) hi = j;
+    else if (want >= i) lo = i;
+    else break;
+  }
+  return x[want];
+}
+
+/* The top-k rule: keep the ceil(lambda n m) largest entries of P (ties
+** kept).  copy: n m doubles. */
+static int sparsify_topk (sns_ws *w, const ty_ot_opts *o, double lambda,
+                          double *copy) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, nm = n * m, i, j, nz = 0, k, len = 0;
+  double thr;
+  int rc;
+  k = (size_t)ceil(lambda * (double)nm);
+  if (k < 1) k = 1;
+  for (i = 0; i < nm; i++)
+    if (w->PT[i] > 0.0) copy[len++] = w->PT[i];
+  thr = len == 0 ? 0.0 : (k >= len ? 0.0 : kth_largest(copy, len, k));
+  if (thr <= 0.0) thr = DBL_MIN;
+  w->rowptr[0] = 0;
+  for (i = 0; i < n; i++) {
+    const double *row = w->PT + i * m;
+    size_t c = 0;
+    for (j = 0; j < m; j++) c += row[j] >= thr;
+    if ((rc = sns_reserve(w, o, nz, nz + c)) != 0) return rc;
+    for (j = 0; j < m; j++)
+      if (row[j] >= thr) PUSH(w, nz, j, row[j]);
+    w->rowptr[i + 1] = nz;
+  }
+  return 0;
+}
+
+/* ---- the Newton system ------------------------------------------------- */
+
+/* y = (M~' + shift I) x on the reduced system: x has n + m entries, its
+** last one 0, and so has y.  M~ = [[diag rs, P~], [P~^T, diag cs]]. */
+static void sns_matvec (const sns_ws *w, const double *x, double *y) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, i, k;
+  const double *xg = x + n;
+  double *yg = y + n;
+  for (k = 0; k < m; k++) yg[k] = (w->cs[k] + w->shift) * xg[k];
+  for (i = 0; i < n; i++) {
+    double xi = x[i], acc = (w->rs[i] + w->shift) * xi;
+    for (k = w->rowptr[i]; k < w->rowptr[i + 1]; k++) {
+      uint32_t j = w->col[k];
+      acc += w->val[k] * xg[j];
+      yg[j] += w->val[k] * xi;
+    }
+    y[i] = acc;
+  }
+  yg[m - 1] = 0.0;
+}
+
+static double dot (const double *x, const double *y, size_t n) {
+  return vdot(x, y, n);
+}
+
+/* Solve (M~' + shift I) x = grad' by CG with the Jacobi preconditioner,
+** from x = 0, to relative residual rtol or maxit iterations.  Returns
+** the iterations (0: breakdown before any progress), or TY_EINTR as a
+** negative count through *rc. */
+static size_t sns_cg (sns_ws *w, double rtol, size_t maxit, int *rc) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, N = n + m, i, it;
+  double *x = w->x, *r = w->r, *z = w->z, *p = w->p, *q = w->q;
+  double rz, bnorm, rnorm;
+  *rc = 0;
+  for (i = 0; i < N; i++) {
+    x[i] = 0.0;
+    r[i] = w->grad[i];
+    w->diag[i] = (i < n ? w->rs[i] : w->cs[i - n]) + w->shift;
+  }
+  r[N - 1] = 0.0;
+  for (i = 0; i < N; i++) p[i] = z[i] = r[i] / w->diag[i];
+  rz = dot(r, z, N);
+  bnorm = sqrt(dot(r, r, N));
+  if (!(bnorm > 0.0)) return 0;
+  for (it = 0; it < maxit; it++) {
+    double pq, alpha, beta, rz_new;
+    if (it % 100 == 99 && ty_interrupted()) { *rc = TY_EINTR; return it; }
+    sns_matvec(w, p, q);
+    pq = dot(p, q, N);
+    if (!(pq > 0.0)) return it;
+    alpha = rz / pq;
+    for (i = 0; i < N; i++) {
+      x[i] += alpha * p[i];
+      r[i] -= alpha * q[i];
+    }
+    rnorm = sqrt(dot(r, r, N));
+    if (rnorm <= rtol * bnorm) return it + 1;
+    for (i = 0; i < N; i++) z[i] = r[i] / w->diag[i];
+    rz_new = dot(r, z, N);
+    beta = rz_new / rz;
+    rz = rz_new;
+    for (i = 0; i < N; i++) p[i] = z[i] + beta * p[i];
+  }
+  return it;
+}
+
+/* ---- line search ------------------------------------------------------- */
+
+/* sum_j P_ij phi(t_j) for row i, t_j = alpha (dFi + dG_j), phi(t) = e^t -
+** 1 - t: a series for |t| < 0.1, else exp(L + t) - P (1 + t) with
+** L = F_i + G_j - C_ij / eps.  *lmax gets max (L + t). */
+TY_SIMD static double phi_row (const double *p, const double *c, double Fi,
+                               const double *G, double dFi,
+                               const double *dG, double alpha, double ieps,
+                               size_t m, double *lmax) {
+  v8d s = VSPLAT(0.0), mx = VSPLAT(-INFINITY);
+  size_t j, rest = m % 8, full = m - rest;
+  for (j = 0; j <= full; j += 8) {
+    v8d pv, cv, gv, dgv, t, L, ser, ex, term;
+    v8i small;
+    if (j == full) {
+      if (rest == 0) break;
+      pv = vload_part(p + j, rest, 0.0);
+      cv = vload_part(c + j, rest, 0.0);
+      gv = vload_part(G + j, rest, -INFINITY);
+      dgv = vload_part(dG + j, rest, 0.0);
+    }
+    else {
+      pv = vload(p + j);
+      cv = vload(c + j);
+      gv = vload(G + j);
+      dgv = vload(dG + j);
+    }
+    t = alpha * (dFi + dgv);
+    L = Fi + gv - cv * ieps;
+    ser = VSPLAT(1.0 / 3628800.0);
+    ser = ser * t + 1.0 / 362880.0;
+    ser = ser * t + 1.0 / 40320.0;
+    ser = ser * t + 1.0 / 5040.0;
+    ser = ser * t + 1.0 / 720.0;
+    ser = ser * t + 1.0 / 120.0;
+    ser = ser * t + 1.0 / 24.0;
+    ser = ser * t + 1.0 / 6.0;
+    ser = ser * t + 0.5;
+    ser = pv * (ser * t * t);
+    ex = vexp(L + t) - pv * (1.0 + t);
+    small = (t < 0.1) & (t > -0.1);
+    term = vselect(small, ser, ex);
+    /* padding lanes have L = -inf: their term is 0 */
+    s += vselect(L > VSPLAT(-INFINITY), term, VSPLAT(0.0));
+    mx = vmax(mx, L + t);
+  }
+  *lmax = hmax(mx);
+  return hsum(s);
+}
+
+static void phi_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  const otp *pb = w->pb;
+  size_t m = pb->m, i;
+  double s = 0.0, mx = -INFINITY;
+  for (i = lo; i < hi; i++) {
+    double l;
+    s += phi_row(w->PT + i * m, w->CT + i * m, w->F[i], w->G, w->dF[i],
+                 w->dG, w->alpha, pb->ieps, m, &l);
+    if (l > mx) mx = l;
+  }
+  w->part[tid][0] = s;
+  w->part[tid][1] = mx;
+}
+
+/* sum P phi(alpha s), or -1 when some L + alpha s exceeds 700 */
+static double sns_phi (sns_ws *w, const ty_ot_opts *o, double alpha) {
+  const otp *pb = w->pb;
+  int nt = pick_threads(o, pb->n * pb->m, PAR_MIN_EXP), t;
+  double s = 0.0, mx = -INFINITY;
+  w->alpha = alpha;
+  par_for(nt, pb->n, phi_work, w);
+  for (t = 0; t < nt; t++) {
+    s += w->part[t][0];
+    if (w->part[t][1] > mx) mx = w->part[t][1];
+  }
+  if (mx > 700.0 || s != s) return -1.0;
+  return s < 0.0 ? 0.0 : s;
+}
+
+/* ---- the driver -------------------------------------------------------- */
+
+/* one log-domain sweep (a fallback) */
+static void sns_sweep (const otp *pb, const ty_ot_opts *o, const double *CT,
+                       double *F, double *G) {
+  double err[2];
+  half_sweep(o, pb->C, pb->n, pb->m, F, pb->b, pb->lb, NULL, pb->ieps, G,
+             err);
+  half_sweep(o, CT, pb->m, pb->n, G, pb->a, pb->la, NULL, pb->ieps, F, err);
+}
+
+static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
+                      double *G, ty_ot_info *info) {
+  ctx cx;
+  sk_state st;
+  sns_ws w;
+  size_t n = pb->n, m = pb->m, N = n + m, nm = n * m, i, steps = 0;
+  double *CT, *Gn, *dF, *dG, *copy = NULL, best = INFINITY;
+  double lambda0 = o->lambda > 0.0 ? o->lambda : 2.0 / (double)n, lambda;
+  pair *tmp = NULL;
+  size_t since = 0, backtracked = 0;
+  double t0 = now(), prev_err = INFINITY, prev_dual = -INFINITY;
+  int rc, last = 0;         /* 0 none, 1 Newton, 2 fallback sweep */
+  ty_ot_opts wo = *o;
+  if (lambda0 > 1.0) lambda0 = 1.0;
+  lambda = lambda0;
+  cx.o = o;
+  cx.iters = 0;
+  GET(CT, o, nm, double);
+  GET(Gn, o, m, double);
+  transpose(CT, pb->C, n, m);
+  /* 1. warm-up: log-domain Sinkhorn sweeps */
+  st.best = INFINITY;
+  st.since = 0;
+  st.done = 0;
+  wo.maxiter = o->warmup;
+  wo.err_norm = TY_OT_ERR_L1;
+  cx.o = &wo;
+  rc = sinkhorn_log(&cx, pb, CT, F, G, Gn, &st, info);
+  cx.o = o;
+  if (rc != 0) return rc;
+  info->sinkhorn_iters = info->iters;
+  info->time_warmup = now() - t0;
+  if (info->converged) return 0;
+  info->converged = 0;
+  /* 2. Newton */
+  memset(&w, 0, sizeof w);
+  w.pb = pb;
+  w.CT = CT;
+  GET(w.PT, o, nm, double);
+  GET(w.rs, o, n, double);
+  GET(w.cs, o, m, double);
+  GET(w.csp, o, (size_t)MAXTHREADS * m, double);
+  GET(w.grad, o, N, double);
+  GET(w.x, o, N, double);
+  GET(w.r, o, N, double);
+  GET(w.z, o, N, double);
+  GET(w.p, o, N, double);
+  GET(w.q, o, N, double);
+  GET(w.diag, o, N, double);
+  GET(w.rowptr, o, n + 1, size_t);
+  GET(dF, o, n, double);
+  GET(dG, o, m, double);
+  if (o->sparsify == TY_OT_TOPK) GET(copy, o, nm, double);
+  else GET(tmp, o, m, pair);
+  if ((rc = sns_reserve(&w, o, 0, 8 * (n + m))) != 0) return rc;
+  w.F = F;
+  w.G = G;
+  w.dF = dF;
+  w.dG = dG;
+  for (;;) {
+    double sum, err = 0.0, gx = 0.0, dual, alpha = 1.0, rtol, minsum;
+    size_t cgit, trial;
+    int ok = 0;
+    sum = sns_plan(&w, o);
+    minsum = INFINITY;
+    for (i = 0; i < n; i++) {
+      w.grad[i] = pb->a[i] - w.rs[i];
+      err += fabs(w.grad[i]);
+      if (w.rs[i] < minsum) minsum = w.rs[i];
+    }
+    for (i = 0; i < m; i++) {
+      w.grad[n + i] = pb->b[i] - w.cs[i];
+      err += fabs(w.grad[n + i]);
+      if (w.cs[i] < minsum) minsum = w.cs[i];
+    }
+    dual = dual_after_row(pb, F, G) + pb->eps * (pb->mass - sum);
+    if (last != 0) {
+      if ((rc = report(&cx, last == 1, err, dual)) != 0) return rc;
+      if (o->sparsify == TY_OT_TOPK && o->adapt && last == 1)
+        lambda = (backtracked || err > 0.5 * prev_err)
+                 ? (2 * lambda < 1.0 ? 2 * lambda : 1.0)
+                 : (0.9 * lambda > lambda0 ? 0.9 * lambda : lambda0);
+    }
+    prev_err = err;
+    if (err <= o->tol) {
+      info->converged = 1;
+      info->stop_reason = TY_OT_STOP_TOL;
+      break;
+    }
+    /* stalled: STALL_NEWTON steps in a row that neither lower the best
+    ** error nor raise D beyond its rounding */
+    if (err < best) { best = err; since = 0; }
+    else if (last == 1 &&
+             dual - prev_dual <= 1e-14 * (fabs(dual) + pb->eps * pb->mass)
+             && ++since >= STALL_NEWTON) {
+      info->stop_reason = TY_OT_STOP_STALLED;
+      break;
+    }
+    prev_dual = dual;
+    if (steps >= o->maxiter) {
+      info->stop_reason = TY_OT_STOP_MAXITER;
+      break;
+    }
+    if (ty_interrupted()) return TY_EINTR;
+    steps++;
+    /* sparsify, solve, search; any failure falls back to a sweep */
+    if (minsum > 0.0) {
+      if (o->sparsify == TY_OT_TOPK)
+        rc = sparsify_topk(&w, o, lambda, copy);
+      else
+        rc = sparsify_mass(&w, o, o->masstol * fmin(1.0, err / pb->mass),
+                           tmp);
+      if (rc != 0) return rc;
+      info->nnz = w.rowptr[n];
+      rtol = fmax(1e-12, fmin(0.1, err / pb->mass));
+      for (trial = 0; trial < 2 && !ok; trial++) {
+        double gnorm = sqrt(dot(w.grad, w.grad, N)), dmax = 0.0;
+        if (trial == 1) {
+          for (i = 0; i < n; i++) dmax = fmax(dmax, w.rs[i]);
+          for (i = 0; i < m; i++) dmax = fmax(dmax, w.cs[i]);
+          w.shift = fmax(1e-3 * gnorm, 1e-14 * dmax);
+        }
+        else w.shift = 0.0;
+        cgit = sns_cg(&w, rtol, 20 * N, &rc);
+        if (rc != 0) return rc;
+        info->cg_iters += cgit;
+        w.x[N - 1] = 0.0;
+        gx = dot(w.grad, w.x, N);
+        ok = cgit > 0 && gx > 0.0;
+      }
+      w.shift = 0.0;
+    }
+    if (ok) {
+      memcpy(dF, w.x, n * sizeof(double));
+      memcpy(dG, w.x + n, m * sizeof(double));
+      ok = 0;
+      for (trial = 0; trial < 40; trial++, alpha *= 0.5) {
+        double phi = sns_phi(&w, o, alpha);
+        if (phi >= 0.0 && (1.0 - 1e-4) * alpha * gx >= phi) { ok = 1; break; }
+        if (ty_interrupted()) return TY_EINTR;
+      }
+    }
+    if (ok) {
+      for (i = 0; i < n; i++) F[i] += alpha * dF[i];
+      for (i = 0; i + 1 < m; i++) G[i] += alpha * dG[i];
+      info->newton_iters++;
+      last = 1;
+      backtracked = alpha < 1.0;
+    }
+    else {
+      sns_sweep(pb, o, CT, F, G);
+      info->sinkhorn_iters++;
+      info->fallbacks++;
+      if (o->sparsify == TY_OT_TOPK)
+        lambda = 2 * lambda < 1.0 ? 2 * lambda : 1.0;
+      last = 2;
+    }
+  }
+  info->iters = cx.iters;
+  return 0;
+}
+
+/* ====================================================================== */
+/* entry points: weights, zero atoms, results                             */
+/* ====================================================================== */
+
+void ty_ot_defaults (ty_ot_opts *o, int sns) {
+  memset(o, 0, sizeof *o);
+  o->tol = sns ? 1e-12 : 1e-9;
+  o->maxiter = sns ? 200 : 100000;
+  o->method = TY_OT_AUTO;
+  o->err_norm = TY_OT_ERR_L1;
+  o->nthreads = 2;
+  o->warmup = 20;
+  o->sparsify = TY_OT_MASS;
+  o->lambda = 0.0;
+  o->adapt = 1;
+  o->masstol = 1e-2;
+}
+
+/* Compact the problem (drop zero atoms, rescale b), run the solver, and
+** write P, f, g and the summary in the caller's shapes. */
+static int solve (const ty_ot_problem *in, const ty_ot_opts *o, double *P,
+                  double *f, double *g, ty_ot_info *info, int sns) {
+  otp pb;
+  size_t n = in->n, m = in->m, nc = 0, mc = 0, i, j, *ia, *jb;
+  double sa = 0.0, sb = 0.0, *a, *b, *la, *lb, *F, *G, *work, t0 = now();
+  double *Cc, *Pc;
+  int rc;
+  memset(info, 0, sizeof *info);
+  info->method_used = TY_OT_LOG;
+  for (i = 0; i < n; i++) sa += in->a[i];
+  for (j = 0; j < m; j++) sb += in->b[j];
+  GET(a, o, n, double);
+  GET(b, o, m, double);
+  GET(la, o, n, double);
+  GET(lb, o, m, double);
+  GET(ia, o, n, size_t);
+  GET(jb, o, m, size_t);
+  GET(F, o, n, double);
+  GET(G, o, m, double);
+  for (i = 0; i < n; i++)
+    if (in->a[i] > 0.0) {
+      a[nc] = in->a[i];
+      la[nc] = log(a[nc]);
+      if (o->f0) F[nc] = o->f0[i] / in->eps;
+      ia[nc++] = i;
+    }
+  for (j = 0; j < m; j++)
+    if (in->b[j] > 0.0) {
+      b[mc] = in->b[j] * (sa / sb);
+      lb[mc] = log(b[mc]);
+      if (o->g0) G[mc] = o->g0[j] / in->eps;
+      jb[mc++] = j;
+    }
+  if (!(o->f0 && o->g0)) {
+    memset(F, 0, nc * sizeof(double));
+    memset(G, 0, mc * sizeof(double));
+  }
+  Cc = (double *)in->C;
+  Pc = P;
+  if (nc < n || mc < m) {
+    GET(Cc, o, nc * mc, double);
+    GET(Pc, o, nc * mc, double);
+    for (j = 0; j < mc; j++)
+      for (i = 0; i < nc; i++) Cc[j * nc + i] = in->C[jb[j] * n + ia[i]];
+  }
+  pb.n = nc;
+  pb.m = mc;
+  pb.a = a;
+  pb.b = b;
+  pb.la = la;
+  pb.lb = lb;
+  pb.C = Cc;
+  pb.eps = in->eps;
+  pb.ieps = 1.0 / in->eps;
+  pb.mass = sa;
+  rc = sns ? sns_solve(&pb, o, F, G, info) : sinkhorn_solve(&pb, o, F, G,
+                                                            info);
+  if (rc != 0) return rc;
+  GET(work, o, MAXTHREADS * nc + mc, double);
+  finish(&pb, o, F, G, Pc, work, info);
+  info->converged = info->stop_reason == TY_OT_STOP_TOL;
+  if (Pc != P) {
+    memset(P, 0, n * m * sizeof(double));
+    for (j = 0; j < mc; j++)
+      for (i = 0; i < nc; i++) P[jb[j] * n + ia[i]] = Pc[j * nc + i];
+  }
+  for (i = 0; i < n; i++) f[i] = -INFINITY;
+  for (j = 0; j < m; j++) g[j] = -INFINITY;
+  for (i = 0; i < nc; i++) f[ia[i]] = in->eps * F[i];
+  for (j = 0; j < mc; j++) g[jb[j]] = in->eps * G[j];
+  info->time = now() - t0;
+  return 0;
+}
+
+int ty_ot_sinkhorn (const ty_ot_problem *pb, const ty_ot_opts *o,
+                    double *P, double *f, double *g, ty_ot_info *info) {
+  return solve(pb, o, P, f, g, info, 0);
+}
+
+int ty_ot_sns (const ty_ot_problem *pb, const ty_ot_opts *o,
+               double *P, double *f, double *g, ty_ot_info *info) {
+  return solve(pb, o, P, f, g, info, 1);
+}
