@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include <cblas.h>
+#include <lapacke.h>
 
 #include "ty_sinkhorn.h"
 #include "ty_interrupt.h"
@@ -844,6 +845,7 @@ static int sinkhorn_solve (const otp *pb, const ty_ot_opts *o, double *F,
 /* the Newton stage's buffers */
 typedef struct sns_ws {
   const otp *pb;
+  const double *C;          /* n x m */
   const double *CT;         /* m x n: row i of C is column i */
   double *PT;               /* m x n: row i of P is column i */
   double *rs, *cs, *csp;    /* row and column sums; csp: nt x m */
@@ -855,6 +857,10 @@ typedef struct sns_ws {
   uint32_t *col;
   double *val;
   size_t cap;               /* room in col and val */
+  double *dropc;            /* dropped mass of each column (m) */
+  double *rest;             /* row sum without the row maximum (n) */
+  uint32_t *jmax;           /* where the row maximum is (n) */
+  double *S;                /* (m-1)^2 Schur complement, or NULL */
   double shift;             /* mu added to the diagonal */
   double part[MAXTHREADS][2];
 } sns_ws;
@@ -947,6 +953,19 @@ static int sns_reserve (sns_ws *w, const ty_ot_opts *o, size_t used,
 #define PUSH(w, nz, jj, pp) \
   do { (w)->col[nz] = (uint32_t)(jj); (w)->val[nz] = (pp); (nz)++; } while (0)
 
+/* Row i's maximum (into w->jmax) and the sum of its other entries
+** (into w->rest), summed apart so that rs_i - max has no cancellation. */
+static void row_max (sns_ws *w, size_t i) {
+  const double *row = w->PT + i * w->pb->m;
+  size_t m = w->pb->m, j, jm = 0;
+  double pmax = row[0], rest = 0.0;
+  for (j = 1; j < m; j++)
+    if (row[j] > pmax) { pmax = row[j]; jm = j; }
+  for (j = 0; j < m; j++) rest += j == jm ? 0.0 : row[j];
+  w->jmax[i] = (uint32_t)jm;
+  w->rest[i] = rest;
+}
+
 /* The mass rule: in row i drop the smallest entries while their total is
 ** at most delta rs_i, always keeping the row maximum.  tmp: m pairs. */
 static int sparsify_mass (sns_ws *w, const ty_ot_opts *o, double delta,
@@ -955,22 +974,29 @@ static int sparsify_mass (sns_ws *w, const ty_ot_opts *o, double delta,
   size_t n = pb->n, m = pb->m, i, j, nz = 0;
   int rc;
   w->rowptr[0] = 0;
+  memset(w->dropc, 0, m * sizeof(double));
   for (i = 0; i < n; i++) {
     const double *row = w->PT + i * m;
-    double budget = delta * w->rs[i], tau = budget / (double)m;
-    double dropped = 0.0, pmax = -1.0;
-    size_t jmax = 0, cnt = 0, k, first;
-    for (j = 0; j < m; j++)
-      if (row[j] > pmax) { pmax = row[j]; jmax = j; }
+    double budget, tau;
+    double dropped = 0.0;
+    size_t jm, cnt = 0, k, first;
+    row_max(w, i);
+    jm = w->jmax[i];
+    budget = delta * w->rs[i];
+    tau = budget / (double)m;
     for (j = 0; j < m; j++) {
       double p = row[j];
-      if (p <= tau && j != jmax) dropped += p;
+      if (p <= tau && j != jm) {
+        dropped += p;
+        w->dropc[j] += p;
+      }
       else { tmp[cnt].p = p; tmp[cnt].j = (uint32_t)j; cnt++; }
     }
     if (cnt > 1) qsort(tmp, cnt, sizeof(pair), pair_cmp);
     for (first = 0; first < cnt; first++) {
-      if (tmp[first].j == jmax || dropped + tmp[first].p > budget) break;
+      if (tmp[first].j == jm || dropped + tmp[first].p > budget) break;
       dropped += tmp[first].p;
+      w->dropc[tmp[first].j] += tmp[first].p;
     }
     if ((rc = sns_reserve(w, o, nz, nz + (cnt - first))) != 0) return rc;
     for (k = first; k < cnt; k++) PUSH(w, nz, tmp[k].j, tmp[k].p);
@@ -1003,7 +1029,7 @@ static double kth_largest (double *x, size_t len, size_t k) {
 }
 
 /* The top-k rule: keep the ceil(lambda n m) largest entries of P (ties
-** kept).  copy: n m doubles. */
+** kept) and each row's maximum.  copy: n m doubles. */
 static int sparsify_topk (sns_ws *w, const ty_ot_opts *o, double lambda,
                           double *copy) {
   const otp *pb = w->pb;
@@ -1017,13 +1043,18 @@ static int sparsify_topk (sns_ws *w, const ty_ot_opts *o, double lambda,
   thr = len == 0 ? 0.0 : (k >= len ? 0.0 : kth_largest(copy, len, k));
   if (thr <= 0.0) thr = DBL_MIN;
   w->rowptr[0] = 0;
+  memset(w->dropc, 0, m * sizeof(double));
   for (i = 0; i < n; i++) {
     const double *row = w->PT + i * m;
-    size_t c = 0;
-    for (j = 0; j < m; j++) c += row[j] >= thr;
+    size_t c = 0, jm;
+    row_max(w, i);
+    jm = w->jmax[i];
+    for (j = 0; j < m; j++) c += row[j] >= thr || j == jm;
     if ((rc = sns_reserve(w, o, nz, nz + c)) != 0) return rc;
-    for (j = 0; j < m; j++)
-      if (row[j] >= thr) PUSH(w, nz, j, row[j]);
+    for (j = 0; j < m; j++) {
+      if (row[j] >= thr || j == jm) PUSH(w, nz, j, row[j]);
+      else w->dropc[j] += row[j];
+    }
     w->rowptr[i + 1] = nz;
   }
   return 0;
@@ -1057,14 +1088,16 @@ static double dot (const double *x, const double *y, size_t n) {
 
 /* Solve (M~' + shift I) x = grad' by CG with the Jacobi preconditioner,
 ** from x = 0, to relative residual rtol or maxit iterations.  Returns
-** the iterations (0: breakdown before any progress), or TY_EINTR as a
-** negative count through *rc. */
-static size_t sns_cg (sns_ws *w, double rtol, size_t maxit, int *rc) {
+** the iterations (0: breakdown before any progress); *reached says
+** whether rtol was met, *rc is 0 or TY_EINTR. */
+static size_t sns_cg (sns_ws *w, double rtol, size_t maxit, int *rc,
+                      int *reached) {
   const otp *pb = w->pb;
   size_t n = pb->n, m = pb->m, N = n + m, i, it;
   double *x = w->x, *r = w->r, *z = w->z, *p = w->p, *q = w->q;
   double rz, bnorm, rnorm;
   *rc = 0;
+  *reached = 0;
   for (i = 0; i < N; i++) {
     x[i] = 0.0;
     r[i] = w->grad[i];
@@ -1087,7 +1120,10 @@ static size_t sns_cg (sns_ws *w, double rtol, size_t maxit, int *rc) {
       r[i] -= alpha * q[i];
     }
     rnorm = sqrt(dot(r, r, N));
-    if (rnorm <= rtol * bnorm) return it + 1;
+    if (rnorm <= rtol * bnorm) {
+      *reached = 1;
+      return it + 1;
+    }
     for (i = 0; i < N; i++) z[i] = r[i] / w->diag[i];
     rz_new = dot(r, z, N);
     beta = rz_new / rz;
@@ -1095,6 +1131,69 @@ static size_t sns_cg (sns_ws *w, double rtol, size_t maxit, int *rc) {
     for (i = 0; i < N; i++) p[i] = z[i] + beta * p[i];
   }
   return it;
+}
+
+/* Solve (M~' + shift I) x = grad' exactly through the Schur complement on
+** the column side (n >= m here):
+**   S = D_c - P'^T D_r^-1 P',  S x_g = g_g - P'^T D_r^-1 g_f,
+**   x_f = D_r^-1 (g_f - P' x_g),
+** with P' the kept entries without the last column, D_r = diag(rs) + mu,
+** D_c = diag(cs_1..cs_m-1) + mu.  The diagonal of S is formed without
+** cancellation: S_jj = dropped_j + mu + sum_i p_ij (rs_i - p_ij + mu) /
+** (rs_i + mu), where rs_i - p_ij is the row sum without its maximum when
+** p_ij is that maximum.  Returns 0, 1 when S is not positive definite to
+** working precision, or TY_OT_ENOMEM. */
+static int sns_chol (sns_ws *w, const ty_ot_opts *o) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, K = m - 1, i, j, k, a, b;
+  double *S, *y = w->z, mu = w->shift;
+  lapack_int info;
+  if (K == 0) {                           /* one column: g is fixed */
+    for (i = 0; i < n; i++) w->x[i] = w->grad[i] / (w->rs[i] + mu);
+    w->x[n] = 0.0;
+    return 0;
+  }
+  if (w->S == NULL) GET(w->S, o, K * K, double);
+  S = w->S;
+  memset(S, 0, K * K * sizeof(double));
+  for (j = 0; j < K; j++) {
+    S[j * K + j] = w->dropc[j] + mu;
+    y[j] = w->grad[n + j];
+  }
+  for (i = 0; i < n; i++) {
+    double r = w->rs[i] + mu, gi = w->grad[i] / r;
+    size_t lo = w->rowptr[i], hi = w->rowptr[i + 1];
+    if (ty_interrupted()) return TY_EINTR;
+    for (a = lo; a < hi; a++) {
+      double pa = w->val[a], restp;
+      j = w->col[a];
+      if (j >= K) continue;
+      restp = j == w->jmax[i] ? w->rest[i] : w->rs[i] - pa;
+      S[j * K + j] += pa * (restp + mu) / r;
+      y[j] -= pa * gi;
+      for (b = lo; b < hi; b++) {
+        k = w->col[b];
+        if (k < j) S[k * K + j] -= pa * w->val[b] / r;   /* lower */
+      }
+    }
+  }
+  info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)K, S,
+                        (lapack_int)K);
+  if (info != 0) return 1;
+  LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)K, 1, S, (lapack_int)K,
+                 y, (lapack_int)K);
+  for (j = 0; j < K; j++) {
+    if (!(y[j] == y[j]) || fabs(y[j]) == HUGE_VAL) return 1;
+    w->x[n + j] = y[j];
+  }
+  w->x[n + K] = 0.0;
+  for (i = 0; i < n; i++) {
+    double acc = w->grad[i];
+    for (a = w->rowptr[i]; a < w->rowptr[i + 1]; a++)
+      if (w->col[a] < K) acc -= w->val[a] * w->x[n + w->col[a]];
+    w->x[i] = acc / (w->rs[i] + mu);
+  }
+  return 0;
 }
 
 /* ---- line search ------------------------------------------------------- */
@@ -1188,26 +1287,26 @@ static void sns_sweep (const otp *pb, const ty_ot_opts *o, const double *CT,
   half_sweep(o, CT, pb->m, pb->n, G, pb->a, pb->la, NULL, pb->ieps, F, err);
 }
 
-static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
-                      double *G, ty_ot_info *info) {
+/* SNS on a problem with n >= m; C is pb->C, CT its transpose. */
+static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
+                     double *F, double *G, ty_ot_info *info) {
   ctx cx;
   sk_state st;
   sns_ws w;
   size_t n = pb->n, m = pb->m, N = n + m, nm = n * m, i, steps = 0;
-  double *CT, *Gn, *dF, *dG, *copy = NULL, best = INFINITY;
+  double *Gn, *dF, *dG, *copy = NULL, best = INFINITY;
   double lambda0 = o->lambda > 0.0 ? o->lambda : 2.0 / (double)n, lambda;
   pair *tmp = NULL;
   size_t since = 0, backtracked = 0;
   double t0 = now(), prev_err = INFINITY, prev_dual = -INFINITY;
   int rc, last = 0;         /* 0 none, 1 Newton, 2 fallback sweep */
+  int chol = o->solver == TY_OT_CHOL;
   ty_ot_opts wo = *o;
   if (lambda0 > 1.0) lambda0 = 1.0;
   lambda = lambda0;
   cx.o = o;
   cx.iters = 0;
-  GET(CT, o, nm, double);
   GET(Gn, o, m, double);
-  transpose(CT, pb->C, n, m);
   /* 1. warm-up: log-domain Sinkhorn sweeps */
   st.best = INFINITY;
   st.since = 0;
@@ -1221,10 +1320,10 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   info->sinkhorn_iters = info->iters;
   info->time_warmup = now() - t0;
   if (info->converged) return 0;
-  info->converged = 0;
   /* 2. Newton */
   memset(&w, 0, sizeof w);
   w.pb = pb;
+  w.C = pb->C;
   w.CT = CT;
   GET(w.PT, o, nm, double);
   GET(w.rs, o, n, double);
@@ -1238,6 +1337,9 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   GET(w.q, o, N, double);
   GET(w.diag, o, N, double);
   GET(w.rowptr, o, n + 1, size_t);
+  GET(w.dropc, o, m, double);
+  GET(w.rest, o, n, double);
+  GET(w.jmax, o, n, uint32_t);
   GET(dF, o, n, double);
   GET(dG, o, m, double);
   if (o->sparsify == TY_OT_TOPK) GET(copy, o, nm, double);
@@ -1248,8 +1350,8 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   w.dF = dF;
   w.dG = dG;
   for (;;) {
-    double sum, err = 0.0, gx = 0.0, dual, alpha = 1.0, rtol, minsum;
-    size_t cgit, trial;
+    double sum, err = 0.0, gx = 0.0, dual, alpha = 1.0, minsum;
+    size_t trial;
     int ok = 0;
     sum = sns_plan(&w, o);
     minsum = INFINITY;
@@ -1302,21 +1404,45 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
                            tmp);
       if (rc != 0) return rc;
       info->nnz = w.rowptr[n];
-      rtol = fmax(1e-12, fmin(0.1, err / pb->mass));
+      /* a shifted retry when the first solve fails */
       for (trial = 0; trial < 2 && !ok; trial++) {
-        double gnorm = sqrt(dot(w.grad, w.grad, N)), dmax = 0.0;
+        double dmax = 0.0;
+        w.shift = 0.0;
         if (trial == 1) {
           for (i = 0; i < n; i++) dmax = fmax(dmax, w.rs[i]);
           for (i = 0; i < m; i++) dmax = fmax(dmax, w.cs[i]);
-          w.shift = fmax(1e-3 * gnorm, 1e-14 * dmax);
+          w.shift = fmax(1e-3 * sqrt(dot(w.grad, w.grad, N)), 1e-14 * dmax);
         }
-        else w.shift = 0.0;
-        cgit = sns_cg(&w, rtol, 20 * N, &rc);
-        if (rc != 0) return rc;
-        info->cg_iters += cgit;
-        w.x[N - 1] = 0.0;
-        gx = dot(w.grad, w.x, N);
-        ok = cgit > 0 && gx > 0.0;
+        if (!chol) {
+          double rtol = fmax(1e-12, fmin(0.1, err / pb->mass));
+          size_t maxit = 20 * N, cgit;
+          int reached, can_chol = o->solver == TY_OT_SOLVER_AUTO &&
+                                  m <= TY_OT_CHOL_MAX;
+          if (can_chol) {     /* CG may cost what a factorization costs */
+            double work = (double)m * (double)m * (double)m / 3.0, it;
+            for (i = 0; i < n; i++) {
+              double k = (double)(w.rowptr[i + 1] - w.rowptr[i]);
+              work += k * k;
+            }
+            it = work / (2.0 * (double)w.rowptr[n] + 10.0 * (double)N);
+            if (it < (double)maxit) maxit = it > 50.0 ? (size_t)it : 50;
+          }
+          cgit = sns_cg(&w, rtol, maxit, &rc, &reached);
+          if (rc != 0) return rc;
+          info->cg_iters += cgit;
+          ok = cgit > 0;
+          if (!reached && can_chol) chol = 1;   /* from now on */
+        }
+        if (chol) {
+          rc = sns_chol(&w, o);
+          if (rc < 0) return rc;
+          ok = rc == 0;
+        }
+        if (ok) {
+          w.x[N - 1] = 0.0;
+          gx = dot(w.grad, w.x, N);
+          ok = gx > 0.0;
+        }
       }
       w.shift = 0.0;
     }
@@ -1348,6 +1474,29 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   }
   info->iters = cx.iters;
   return 0;
+}
+
+/* SNS: the Newton system is reduced on the smaller side, so a problem
+** with n < m is solved transposed (C and its transpose swap roles). */
+static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
+                      double *G, ty_ot_info *info) {
+  size_t n = pb->n, m = pb->m;
+  double *CT;
+  otp tp;
+  GET(CT, o, n * m, double);
+  transpose(CT, pb->C, n, m);
+  if (n >= m) return sns_core(pb, CT, o, F, G, info);
+  tp.n = m;
+  tp.m = n;
+  tp.a = pb->b;
+  tp.b = pb->a;
+  tp.la = pb->lb;
+  tp.lb = pb->la;
+  tp.C = CT;
+  tp.eps = pb->eps;
+  tp.ieps = pb->ieps;
+  tp.mass = pb->mass;
+  return sns_core(&tp, pb->C, o, G, F, info);
 }
 
 /* ====================================================================== */

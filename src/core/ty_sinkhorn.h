@@ -57,6 +57,10 @@ int ty_ot_cost (double *C, const double *X, size_t n, const double *Y,
 enum { TY_OT_AUTO, TY_OT_SCALING, TY_OT_LOG };            /* methods */
 enum { TY_OT_ERR_L1, TY_OT_ERR_POT };                     /* err norms */
 enum { TY_OT_MASS, TY_OT_TOPK };                          /* sparsify */
+enum { TY_OT_SOLVER_AUTO, TY_OT_CG, TY_OT_CHOL };         /* SNS solver */
+
+/* the auto solver factors the Schur complement up to this smaller side */
+#define TY_OT_CHOL_MAX 1000
 enum { TY_OT_STOP_TOL, TY_OT_STOP_MAXITER, TY_OT_STOP_STALLED,
        TY_OT_STOP_NUMERICAL };                            /* stop reasons */
 
@@ -94,6 +98,7 @@ typedef struct ty_ot_opts {
   double lambda;          /* topk: kept fraction of P (0: 2/n) */
   int adapt;              /* topk: adapt lambda after bad steps */
   double masstol;         /* mass: nu, dropped mass per row <= nu rs_i */
+  int solver;             /* TY_OT_SOLVER_AUTO, TY_OT_CG or TY_OT_CHOL */
   /* plumbing */
   ty_ot_progress_fn progress;   /* may be NULL */
   ty_ot_alloc_fn alloc;         /* required */
