@@ -118,17 +118,175 @@ void ty_nn_init (ty_nn *net, ty_rng *r) {
 #define SQRT1_2     0.70710678118654752440
 #define INV_SQRT2PI 0.39894228040143267794
 
+/*
+** The activations are the hot elementwise loops of a pass.  tanh and the
+** sigmoid go through exp, here an 8-wide kernel written with GCC's vector
+** extensions and compiled for AVX-512, AVX2 and the baseline (chosen when
+** the program starts); elsewhere, and for the last n mod 8 elements, libm.
+**
+** em1(y) = exp(y) - 1 for -708 < y <= 0: y = k ln 2 + r, k = round(y / ln 2)
+** (by adding 1.5 * 2^52, whose low bits then hold k), ln 2 in two parts
+** (Cody and Waite), |r| <= 0.347; q = exp(r) - 1 by its Taylor polynomial
+** of degree 13 without the constant term, so small y lose nothing to
+** cancellation; then exp(y) - 1 = 2^k q + (2^k - 1).
+**   tanh(x) = sign(x) * (-e) / (2 + e),  e = em1(-2 min(|x|, 20))
+**   (tanh(20) rounds to 1);
+**   sigmoid(x) = 1 / (1 + t) for x >= 0, t / (1 + t) for x < 0, with
+**   t = exp(-|x|) = 2^k (q + 1), for |x| < 700.
+** A block of 8 holding a NaN (or for the sigmoid a value beyond +-700)
+** goes through libm instead, so NaN propagates and the tails stay exact.
+*/
+/* the logistic function without overflow: exp of a negative number only */
+static double sigmoid (double v) {
+  double t;
+  if (v >= 0.0) return 1.0 / (1.0 + exp(-v));
+  t = exp(v);
+  return t / (1.0 + t);
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    __GNUC__ >= 6
+#define NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NN_CLONES
+#endif
+
+#if defined(__GNUC__)
+#define NN_VECTOR 1
+
+typedef double v8d __attribute__((vector_size(64)));
+typedef int64_t v8i __attribute__((vector_size(64)));
+
+/* out = exp(y) - 1 (minus1 = 1) or exp(y) (minus1 = 0) for 8 values y in
+** [-708, 0] (a macro: GCC passes 64-byte vectors to functions differently
+** per target) */
+#define EXPV(out, y, minus1) do { \
+    const double log2e_ = 1.4426950408889634, shift_ = 0x1.8p52; \
+    const double ln2hi_ = 6.93147180369123816490e-01; \
+    const double ln2lo_ = 1.90821492927058770002e-10; \
+    v8d k_ = (y) * log2e_ + shift_, r_, q_, p2_; \
+    v8i kb_ = (v8i)k_; \
+    k_ = k_ - shift_; \
+    r_ = (y) - k_ * ln2hi_; \
+    r_ = r_ - k_ * ln2lo_; \
+    q_ = (1.0 / 6227020800.0) * r_ + 1.0 / 479001600.0; \
+    q_ = q_ * r_ + 1.0 / 39916800.0; \
+    q_ = q_ * r_ + 1.0 / 3628800.0; \
+    q_ = q_ * r_ + 1.0 / 362880.0; \
+    q_ = q_ * r_ + 1.0 / 40320.0; \
+    q_ = q_ * r_ + 1.0 / 5040.0; \
+    q_ = q_ * r_ + 1.0 / 720.0; \
+    q_ = q_ * r_ + 1.0 / 120.0; \
+    q_ = q_ * r_ + 1.0 / 24.0; \
+    q_ = q_ * r_ + 1.0 / 6.0; \
+    q_ = q_ * r_ + 0.5; \
+    q_ = q_ * r_ * r_ + r_; \
+    p2_ = (v8d)((kb_ + 1023) << 52);               /* 2^k */ \
+    (out) = (minus1) ? p2_ * q_ + (p2_ - 1.0) : p2_ * (q_ + 1.0); \
+  } while (0)
+
+/* where m (all ones or zeros per lane) then a else b */
+#define BLEND(m, a, b) ((v8d)(((v8i)(a) & (m)) | ((v8i)(b) & ~(m))))
+
+/* nonzero when one of 8 values is NaN */
+#define HAS_NAN(v) ({ v8i b_ = (v) != (v); \
+  (b_[0] | b_[1] | b_[2] | b_[3] | b_[4] | b_[5] | b_[6] | b_[7]) != 0; })
+
+/* a = tanh(z + bias), n a multiple of 8 (a may be z) */
+NN_CLONES
+static void tanh_block (double *a, const double *z, double bias, size_t n) {
+  const v8i sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN,
+                    INT64_MIN, INT64_MIN, INT64_MIN};
+  const v8d twenty = {20, 20, 20, 20, 20, 20, 20, 20};
+  size_t i;
+  int j;
+  for (i = 0; i < n; i += 8) {
+    v8d v, ax, e, t;
+    memcpy(&v, z + i, sizeof v);
+    v = v + bias;
+    ax = (v8d)((v8i)v & ~sign);
+    ax = BLEND(ax < 20.0, ax, twenty);
+    ax = -2.0 * ax;
+    EXPV(e, ax, 1);
+    t = -e / (2.0 + e);
+    t = (v8d)((v8i)t | ((v8i)v & sign));
+    if (HAS_NAN(v))                     /* NaN in, NaN out */
+      for (j = 0; j < 8; j++) t[j] = tanh(v[j]);
+    memcpy(a + i, &t, sizeof t);
+  }
+}
+
+/* a = sigmoid(z + bias), n a multiple of 8 (a may be z) */
+NN_CLONES
+static void sigmoid_block (double *a, const double *z, double bias,
+                           size_t n) {
+  const v8d big = {700, 700, 700, 700, 700, 700, 700, 700};
+  const v8d one = {1, 1, 1, 1, 1, 1, 1, 1};
+  const v8d nans = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+  size_t i;
+  int j;
+  for (i = 0; i < n; i += 8) {
+    v8d v, ax, t, s;
+    memcpy(&v, z + i, sizeof v);
+    v = v + bias;
+    ax = BLEND(v < 0.0, -v, v);
+    if (HAS_NAN(BLEND(ax < 700.0, ax, nans))) {     /* NaN, or far tails */
+      for (j = 0; j < 8; j++) s[j] = sigmoid(v[j]);
+    }
+    else {
+      ax = -BLEND(ax < 700.0, ax, big);
+      EXPV(t, ax, 0);
+      s = BLEND(v < 0.0, t, one) / (1.0 + t);
+    }
+    memcpy(a + i, &s, sizeof s);
+  }
+}
+
+/* g *= 1 - a^2 (tanh) or a (1 - a) (sigmoid), n a multiple of 8 */
+NN_CLONES
+static void dtanh_block (double *restrict g, const double *restrict a,
+                         size_t n) {
+  size_t i;
+  for (i = 0; i < n; i += 8) {
+    v8d gv, av;
+    memcpy(&gv, g + i, sizeof gv);
+    memcpy(&av, a + i, sizeof av);
+    gv = gv * (1.0 - av * av);
+    memcpy(g + i, &gv, sizeof gv);
+  }
+}
+
+NN_CLONES
+static void dsigmoid_block (double *restrict g, const double *restrict a,
+                            size_t n) {
+  size_t i;
+  for (i = 0; i < n; i += 8) {
+    v8d gv, av;
+    memcpy(&gv, g + i, sizeof gv);
+    memcpy(&av, a + i, sizeof av);
+    gv = gv * (av * (1.0 - av));
+    memcpy(g + i, &gv, sizeof gv);
+  }
+}
+
+#else
+#define NN_VECTOR 0
+#endif
+
 /* a = act(z + bias) over one column of n rows; for gelu z is stored back
 ** with the bias added (the backward pass needs it) */
 static void act_column (int act, double *z, double *a, double bias,
                         size_t n) {
-  size_t i;
+  size_t i, nv = NN_VECTOR ? n & ~(size_t)7 : 0;
   switch (act) {
     case TY_NN_IDENTITY:
       for (i = 0; i < n; i++) a[i] = z[i] + bias;
       break;
     case TY_NN_TANH:
-      for (i = 0; i < n; i++) a[i] = tanh(z[i] + bias);
+#if NN_VECTOR
+      tanh_block(a, z, bias, nv);
+#endif
+      for (i = nv; i < n; i++) a[i] = tanh(z[i] + bias);
       break;
     case TY_NN_RELU:
       for (i = 0; i < n; i++) {
@@ -137,7 +295,10 @@ static void act_column (int act, double *z, double *a, double bias,
       }
       break;
     case TY_NN_SIGMOID:
-      for (i = 0; i < n; i++) a[i] = 1.0 / (1.0 + exp(-(z[i] + bias)));
+#if NN_VECTOR
+      sigmoid_block(a, z, bias, nv);
+#endif
+      for (i = nv; i < n; i++) a[i] = sigmoid(z[i] + bias);
       break;
     case TY_NN_GELU:
       for (i = 0; i < n; i++) {
@@ -152,18 +313,24 @@ static void act_column (int act, double *z, double *a, double bias,
 /* g *= act'(z) over n elements, from the outputs a (or z for gelu) */
 static void act_grad (int act, double *g, const double *a, const double *z,
                       size_t n) {
-  size_t i;
+  size_t i, nv = NN_VECTOR ? n & ~(size_t)7 : 0;
   switch (act) {
     case TY_NN_IDENTITY:
       break;
     case TY_NN_TANH:
-      for (i = 0; i < n; i++) g[i] *= 1.0 - a[i] * a[i];
+#if NN_VECTOR
+      dtanh_block(g, a, nv);
+#endif
+      for (i = nv; i < n; i++) g[i] *= 1.0 - a[i] * a[i];
       break;
     case TY_NN_RELU:
       for (i = 0; i < n; i++) g[i] = a[i] > 0.0 ? g[i] : 0.0;
       break;
     case TY_NN_SIGMOID:
-      for (i = 0; i < n; i++) g[i] *= a[i] * (1.0 - a[i]);
+#if NN_VECTOR
+      dsigmoid_block(g, a, nv);
+#endif
+      for (i = nv; i < n; i++) g[i] *= a[i] * (1.0 - a[i]);
       break;
     case TY_NN_GELU:
       for (i = 0; i < n; i++) {

@@ -76,6 +76,36 @@ for _, act in ipairs({"tanh", "relu", "gelu", "sigmoid", "identity"}) do
   t.near(net:forward(X), want, 1e-13, act .. ": forward equals a plain Lua transcription")
 end
 
+-- the vectorized tanh and sigmoid against libm (mat:tanh) and the formula,
+-- over the whole range, tails, signed zeros and NaN-free extremes
+do
+  local function unit(act)
+    local n = nn.mlp{sizes = {1, 1}, act = "identity", out_act = act, seed = 1}
+    local p = n:params()
+    p[1][1], p[2][1] = 1, 0
+    return n
+  end
+  local x = mat.linspace(-25, 25, 20001)
+  local y, ref = unit("tanh"):forward(x), x:tanh()
+  t.ok((y - ref):abs():ediv(ref:abs() + 1e-300):max() < 2e-15,
+       "tanh: relative error below 2e-15 on [-25, 25]")
+  local tiny = unit("tanh"):forward(mat{1e-300, -1e-20, 3e-9, -0.0, 0, 1e300, -1e300, 30, 2})
+  t.ok(tiny[1] == 1e-300 and tiny[2] == -1e-20 and math.abs(tiny[3] - 3e-9) < 1e-24,
+       "tanh: tiny arguments keep full relative accuracy")
+  t.ok(1 / tiny[4] == -math.huge, "tanh(-0) = -0")
+  t.ok(tiny[6] == 1 and tiny[7] == -1 and tiny[8] == 1, "tanh saturates to +-1 exactly")
+  local xs = mat.linspace(-800, 800, 4001)
+  local s = unit("sigmoid"):forward(xs)
+  local worst = 0
+  for i = 1, #xs do
+    local v = xs[i]
+    local want = v >= 0 and 1 / (1 + math.exp(-v)) or math.exp(v) / (1 + math.exp(v))
+    if want > 0 then worst = math.max(worst, math.abs(s[i] - want) / want)
+    elseif s[i] ~= 0 then worst = math.huge end
+  end
+  t.ok(worst < 2e-15, "sigmoid: relative error below 2e-15 on [-800, 800], tails included")
+end
+
 -- ---------------------------------------------------------------------
 -- construction and initialization
 -- ---------------------------------------------------------------------
