@@ -529,6 +529,40 @@ do
   t.ok(info.converged, "cg works after the bad calls")
 end
 
+do -- Ctrl-C stops the native loops; the session goes on
+  local tycho_bin = os.getenv("TYCHO") or arg[-1]
+  local tmp = os.getenv("TY_TMP") or "/tmp"
+  local cases = {
+    {"sor", "x, info = linsolve.sor(sparse.laplacian(300, 300), mat.ones(90000), {maxiter = 1000000, tol = 0})"},
+    {"ssor_cg", "x, info = linsolve.ssor_cg(sparse.laplacian(300, 300), mat.ones(90000), {omega = 1.5, maxiter = 1000000, tol = 0})"},
+    {"cg with a function", "A = sparse.laplacian(300, 300); x, info = linsolve.cg(function(v) return A * v end, mat.ones(90000), {maxiter = 1000000, tol = 0})"},
+  }
+  for k, case in ipairs(cases) do
+    local dir = string.format("%s/linsolve_int%d", tmp, k)
+    local script = dir .. ".sh"
+    local f = assert(io.open(script, "w"))
+    f:write(string.format([=[
+rm -rf '%s'; mkdir -p '%s'; fifo='%s/fifo'; mkfifo "$fifo"
+'%s' < "$fifo" > '%s/out' 2>&1 &
+pid=$!
+exec 3> "$fifo"
+printf '%%s\n' '%s' >&3
+sleep 0.7
+kill -INT "$pid"
+printf 'print("next command ran")\n' >&3
+exec 3>&-
+wait "$pid"
+]=], dir, dir, dir, tycho_bin, dir, case[2]))
+    f:close()
+    local t0 = tycho.clock()
+    os.execute("sh " .. script)
+    local secs = tycho.clock() - t0
+    local out = io.open(dir .. "/out"):read("a")
+    t.ok(out:find("interrupted") and out:find("next command ran") and secs < 8,
+         string.format("%s: Ctrl-C interrupts the solve (%.1f s), the next command runs", case[1], secs))
+  end
+end
+
 -- ---------------------------------------------------------------------
 -- 6. Tsallis-INF
 -- ---------------------------------------------------------------------
@@ -632,6 +666,27 @@ do -- the tuner: determinism, learning on two constant arms
        "stats: rounds, pulls, total and history agree")
   t.near(s.probs:sum(), 1, 1e-12, "stats: probabilities sum to 1")
   t.ok(s.arms:rows() == 50 and s.seed == 3 and s.method == "tsallis", "stats: arms, seed, method")
+end
+
+do -- the reference normaliser runs (and locks in), deterministically
+  local function run(norm)
+    local tu = linsolve.tuner{omegas = mat.linspace(1, 1.95, 20), seed = 5, normaliser = norm}
+    local plays = {}
+    for k = 1, 3000 do
+      local _, arm = tu:choose()
+      tu:update(arm, 30 + 4 * math.abs(arm - 12))
+      plays[k] = arm
+    end
+    return tu:stats(), table.concat(plays, ",")
+  end
+  local s1, p1 = run("reference")
+  local _, p2 = run("reference")
+  t.is(p1, p2, "reference normaliser: deterministic")
+  t.near(s1.probs:sum(), 1, 1e-12, "reference normaliser: reported probabilities sum to 1")
+  local se = run("exact")
+  local _, most = se.pulls:max()
+  t.ok(most == 12, string.format("exact normaliser: the best arm is played most (%d of 3000 times)",
+                                 se.pulls[12]))
 end
 
 do -- importance weighting is unbiased: one round of many fresh tuners (p
