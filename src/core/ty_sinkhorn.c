@@ -278,6 +278,7 @@ typedef struct otp {
   const double *la, *lb;    /* their logarithms */
   const double *C;          /* n x m */
   double eps, ieps, mass;
+  double *P, *work;         /* the plan's buffer, and work for finish */
 } otp;
 
 /* the solver's context: options, allocator, thread budget */
@@ -416,6 +417,16 @@ static void finish (const otp *pb, const ty_ot_opts *o, const double *F,
   info->dual = pb->eps * (dual - sum + pb->mass);
 }
 
+/* 1 when the plan of (F, G), evaluated as the returned plan will be, has
+** marginal error <= tol: a cheap test passed, this one decides (it writes
+** the plan buffer). */
+static int confirm (const otp *pb, const ty_ot_opts *o, const double *F,
+                    const double *G, double tol) {
+  ty_ot_info tmp;
+  finish(pb, o, F, G, pb->P, pb->work, &tmp);
+  return tmp.err <= tol;
+}
+
 /* ====================================================================== */
 /* log-sum-exp sweeps                                                     */
 /* ====================================================================== */
@@ -546,7 +557,8 @@ TY_SIMD static double vdot (const double *x, const double *y, size_t n) {
 
 TY_SIMD static void vaxpy (double *y, double a, const double *x, size_t n) {
   size_t i;
-  for (i = 0; i + 8 <= n; i += 8) vstore(y + i, vload(y + i) + a * vload(x + i));
+  for (i = 0; i + 8 <= n; i += 8)
+    vstore(y + i, vload(y + i) + a * vload(x + i));
   for (; i < n; i++) y[i] += a * x[i];
 }
 
@@ -669,16 +681,17 @@ typedef struct sk_state {
 /* After sweep `it` with errors err[0] (L1) and err[1] (L2 squared) of
 ** the columns: report, and decide whether to stop. */
 static int sk_check (ctx *cx, const otp *pb, size_t it, const double err[2],
-                     double dual, sk_state *st, ty_ot_info *info) {
+                     const double *F, const double *G, sk_state *st,
+                     ty_ot_info *info) {
   const ty_ot_opts *o = cx->o;
-  int rc = report(cx, 0, err[0], dual), check;
+  int rc, check, pot = o->err_norm == TY_OT_ERR_POT;
   double e;
+  rc = report(cx, 0, err[0], o->progress ? dual_after_row(pb, F, G) : 0.0);
   if (rc != 0) return rc;
-  (void)pb;
-  check = o->err_norm == TY_OT_ERR_POT ? (it - 1) % 10 == 0 : 1;
+  check = pot ? (it - 1) % 10 == 0 : 1;
   if (!check) return 0;
-  e = o->err_norm == TY_OT_ERR_POT ? sqrt(err[1]) : err[0];
-  if (e <= o->tol) {
+  e = pot ? sqrt(err[1]) : err[0];
+  if (e <= o->tol && (pot || confirm(pb, o, F, G, o->tol))) {
     info->converged = 1;
     info->stop_reason = TY_OT_STOP_TOL;
     st->done = 1;
@@ -707,8 +720,7 @@ static int sinkhorn_log (ctx *cx, const otp *pb, const double *CT,
     half_sweep(o, pb->C, n, m, F, pb->b, pb->lb, it > 0 ? G : NULL,
                pb->ieps, Gn, err);
     if (it > 0) {
-      rc = sk_check(cx, pb, it, err,
-                    o->progress ? dual_after_row(pb, F, G) : 0.0, st, info);
+      rc = sk_check(cx, pb, it, err, F, G, st, info);
       if (rc != 0) return rc;
       if (st->done) return 0;
     }
@@ -784,8 +796,7 @@ static int sinkhorn_scaling (ctx *cx, const otp *pb, double *F, double *G,
       for (j = 0; j < m; j++) G[j] = log(v[j]);
     }
     if (it > 0) {
-      rc = sk_check(cx, pb, it, err,
-                    o->progress ? dual_after_row(pb, F, G) : 0.0, st, info);
+      rc = sk_check(cx, pb, it, err, F, G, st, info);
       if (rc != 0) return rc;
       if (st->done) return 0;
     }
@@ -1374,7 +1385,7 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
                  : (0.9 * lambda > lambda0 ? 0.9 * lambda : lambda0);
     }
     prev_err = err;
-    if (err <= o->tol) {
+    if (err <= o->tol && confirm(pb, o, F, G, o->tol)) {
       info->converged = 1;
       info->stop_reason = TY_OT_STOP_TOL;
       break;
@@ -1496,6 +1507,8 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   tp.eps = pb->eps;
   tp.ieps = pb->ieps;
   tp.mass = pb->mass;
+  tp.P = pb->P;
+  tp.work = pb->work;
   return sns_core(&tp, pb->C, o, G, F, info);
 }
 
@@ -1574,10 +1587,12 @@ static int solve (const ty_ot_problem *in, const ty_ot_opts *o, double *P,
   pb.eps = in->eps;
   pb.ieps = 1.0 / in->eps;
   pb.mass = sa;
+  GET(work, o, (MAXTHREADS + 1) * (nc + mc), double);
+  pb.P = Pc;
+  pb.work = work;
   rc = sns ? sns_solve(&pb, o, F, G, info) : sinkhorn_solve(&pb, o, F, G,
                                                             info);
   if (rc != 0) return rc;
-  GET(work, o, MAXTHREADS * nc + mc, double);
   finish(&pb, o, F, G, Pc, work, info);
   info->converged = info->stop_reason == TY_OT_STOP_TOL;
   if (Pc != P) {
