@@ -6,7 +6,6 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
-#include <stdio.h>
 
 #include <lapacke.h>
 
@@ -583,9 +582,6 @@ int ty_jacobi_radius (const ty_sparse *S, size_t maxiter, double *work,
         done_lo = res_lo <= LANCZOS_TOL;
       }
       *beta = hi >= -lo ? hi : -lo;
-#ifdef LANCZOS_DEBUG
-      fprintf(stderr, "k=%zu hi=%.17g lo=%.17g %d %d\n", k + 1, hi, lo, done_hi, done_lo);
-#endif
       if (b <= 1e-14 || (done_hi && (done_lo || -lo + res_lo < hi)) ||
           (done_lo && -lo > hi && hi < 0.0)) {
         *converged = 1;

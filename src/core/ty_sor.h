@@ -149,12 +149,12 @@ int ty_sor (const ty_sparse *A, const double *b, double *x, double omega,
 /* beta = the spectral radius of the Jacobi iteration I - D^-1 A for the
 ** symmetric S with a positive diagonal, from the extreme eigenvalues of
 ** I - D^-1/2 S D^-1/2 by Lanczos (without reorthogonalization, which
-** does not disturb the extreme Ritz values).  work holds 5 n + 6 m
-** doubles and m ints, m = min(n, maxiter).  Stops when the residual
-** bound of both extreme Ritz values is below 1e-12 (or the Krylov space
-** is exhausted): *converged is then 1.  *iters gets the Lanczos steps.
-** Returns 0, TY_EINTR, or -1 when LAPACK's tridiagonal eigensolver
-** failed. */
+** does not disturb the extreme Ritz values) from a fixed positive start
+** vector.  work holds 5 n + 6 m doubles and m ints, m = min(n, maxiter).
+** Each end of the spectrum counts as converged once the residual bound
+** of its Ritz value has reached 1e-11 (or the Krylov space is exhausted);
+** *converged is then 1.  *iters gets the Lanczos steps.  Returns 0,
+** TY_EINTR, or -1 when LAPACK's tridiagonal eigensolver failed. */
 int ty_jacobi_radius (const ty_sparse *S, size_t maxiter, double *work,
                       int *iwork, double *beta, size_t *iters,
                       int *converged);

@@ -72,7 +72,7 @@ def("linsolve.omega_opt", {
   summary = [[Young's optimal SOR factor 2 / (1 + sqrt(1 - beta^2)) from the
 spectral radius beta of the Jacobi iteration I - D^-1 A, found by Lanczos
 on the symmetric I - D^-1/2 A D^-1/2 (both ends of its spectrum) to a
-residual of 1e-12.  The formula is exact for consistently ordered matrices
+residual of 1e-11.  The formula is exact for consistently ordered matrices
 such as the 5-point Laplacian in natural order, and a good guess for other
 SPD matrices.  A must be symmetric with a positive diagonal; beta >= 1 is
 an error.  opts.maxiter caps the Lanczos steps (default 10000).  info:
