@@ -766,6 +766,60 @@ do
   end
   t.ok(okbox and sb.box_refits > 0, "box-constrained refit keeps the coefficients in the box")
 
+  -- KKT conditions of the box-constrained fit
+  local tk = linsolve.tuner{method = "chebcb", omegas = {1.5}, context = {-1, 1}, seed = 1}
+  local ctxs, ys = {0, 0.02, 0.5, -0.7, 0.03}, {100, 1, 1, 30, 60}
+  for k = 1, #ctxs do
+    local _, arm = tk:choose(ctxs[k])
+    tk:update(arm, ys[k])
+  end
+  local sk = tk:stats()
+  local Phi, z = mat.zeros(#ctxs, m), mat.zeros(#ctxs)
+  for k = 1, #ctxs do
+    local phi = linsolve.chebyshev(ctxs[k], m)
+    for j = 1, m do Phi[{k, j}] = phi[j] end
+    z[k] = (ys[k] - 1) / sk.scale
+  end
+  local th = sk.theta:t()
+  local Q = Phi:t() * Phi
+  local g = Q * th - Phi:t() * z + th * (1e-12 * Q:trace() / m)
+  local kkt, active = true, 0
+  for j = 1, m do
+    local bound = (j == 1) and 1 / N or 2 / (N * (j - 1))
+    if abs(th[j]) < bound * (1 - 1e-12) then
+      if abs(g[j]) > 1e-12 then kkt = false end
+    elseif th[j] > 0 then
+      active = active + 1
+      if g[j] > 1e-12 then kkt = false end
+    else
+      active = active + 1
+      if g[j] < -1e-12 then kkt = false end
+    end
+  end
+  t.ok(kkt and active > 0, "box-constrained fit: KKT sign conditions hold (" .. active .. " active bounds)")
+
+  -- orthogonal features (Chebyshev nodes): the box fit is the clipped LS fit
+  local to = linsolve.tuner{method = "chebcb", omegas = {1.5}, context = {-1, 1}, seed = 1}
+  local yo = {5, 90, 2, 70, 3, 40}
+  local Po, zo = mat.zeros(m, m), mat.zeros(m)
+  for k = 1, m do
+    local node = math.cos(pi * (k - 0.5) / m)
+    local _, arm = to:choose(node)
+    to:update(arm, yo[k])
+    local phi = linsolve.chebyshev(node, m)
+    for j = 1, m do Po[{k, j}] = phi[j] end
+  end
+  local so = to:stats()
+  for k = 1, m do zo[k] = (yo[k] - 1) / so.scale end
+  local free = linalg.solve(Po, zo)
+  local clipped = mat.zeros(m)
+  for j = 1, m do
+    local bound = (j == 1) and 1 / N or 2 / (N * (j - 1))
+    clipped[j] = math.max(-bound, math.min(bound, free[j]))
+  end
+  t.ok(so.box_refits > 0 and (clipped - free):norm() > 1e-3, "the LS fit leaves the box")
+  t.near(so.theta:t(), clipped, 1e-9, "orthogonal features: the box fit is the clipped LS fit")
+
   -- inverse-gap weighting
   local tc = linsolve.tuner{method = "chebcb", omegas = mat.linspace(1, 1.95, 20), context = {0, 1}, seed = 4}
   local s0 = tc:stats()
