@@ -1,6 +1,6 @@
 -- bench/optim.lua: the tycho side of the optimizer benchmark (issue 7).
 --
---   tycho bench/optim.lua [n = 1e7] [reps = 10]
+--   tycho bench/optim.lua [n = 1e7] [reps = 10] [threads = 1]
 --
 -- bench/optim_torch.py is the driver: it runs this script and PyTorch on
 -- the same sizes, alternately, and prints the ratios.  This script prints
@@ -8,11 +8,12 @@
 -- (best of `reps` timed steps after one warm-up step, which builds the
 -- state).  Each step goes through opt:step(x, g) on one n x 1 float64
 -- parameter, as a person would call it (so the gradient's NaN check is
--- included where the optimizer makes it).  tycho's update kernels are
--- single-threaded.
+-- included where the optimizer makes it).  `threads` is passed to
+-- optim.threads: tensors this big are split into that many pieces.
 local clock = tycho.clock
 local n = math.tointeger(tonumber(arg[1] or "") or 1e7) or 10000000
 local reps = math.tointeger(tonumber(arg[2] or "") or 10) or 10
+optim.threads(math.tointeger(tonumber(arg[3] or "") or 1) or 1)
 
 local cases = {
   {"adam", function() return optim.adam{lr = 1e-3} end},

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """bench/optim_torch.py: tycho's optimizers against PyTorch (issue 7), in one run.
 
-    /usr/bin/python3 bench/optim_torch.py [path/to/tycho] [n] [rounds] [reps]
+    /usr/bin/python3 bench/optim_torch.py [path/to/tycho] [n] [rounds] [reps] [threads]
 
-One parameter tensor of n float64 entries (default 10^7), one thread on both
-sides (torch.set_num_threads(1); tycho's update kernels are single-threaded).
-For each of `rounds` rounds (default 3), tycho times every case
+One parameter tensor of n float64 entries (default 10^7).  For each thread
+count (default "1,2"; torch.set_num_threads(t) and optim.threads(t)), and
+each of `rounds` rounds (default 3), tycho times every case
 (bench/optim.lua) and right after torch times its peer, so load from other
 processes hits both alike; each side reports the best of `reps` steps
 (default 10) after a warm-up step; the table shows the best over rounds.
@@ -79,11 +79,11 @@ def torch_cases(torch, n, reps):
     return out
 
 
-def tycho_cases(tycho, n, reps):
+def tycho_cases(tycho, n, reps, threads):
     """Best seconds and state bytes per case, from bench/optim.lua."""
     res = subprocess.run([tycho, os.path.join(HERE, "optim.lua"), str(n),
-                          str(reps)], capture_output=True, text=True,
-                         check=True)
+                          str(reps), str(threads)], capture_output=True,
+                         text=True, check=True)
     out = {}
     for line in res.stdout.splitlines():
         name, secs, nbytes = line.split("\t")
@@ -97,43 +97,49 @@ def main():
     n = int(float(sys.argv[2])) if len(sys.argv) > 2 else 10 ** 7
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     reps = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    tlist = [int(v) for v in (sys.argv[5] if len(sys.argv) > 5
+                              else "1,2").split(",")]
     try:
         import torch
     except ImportError:
         print("torch is not installed (Debian: apt-get install python3-torch);"
               " tycho only:")
         torch = None
-    if torch is not None:
-        torch.set_num_threads(1)
-    best_ty, best_th = {}, {}
-    for _ in range(rounds):
-        for k, v in tycho_cases(tycho, n, reps).items():
-            if k not in best_ty or v[0] < best_ty[k][0]:
-                best_ty[k] = v
-        if torch is not None:
-            for k, v in torch_cases(torch, n, reps).items():
-                best_th[k] = min(best_th.get(k, float("inf")), v)
-    print("optimizer step, n = %d float64 parameters, 1 thread, best of "
-          "%d x %d steps" % (n, rounds, reps))
+    print("optimizer step, n = %d float64 parameters, best of %d x %d steps"
+          % (n, rounds, reps))
     if torch is not None:
         print("torch %s" % torch.__version__)
-    print("%-14s %10s %10s %8s %8s" % ("case", "tycho ms", "torch ms",
-                                       "ratio", "target"))
-    for name in ["adam", "adamw", "lion", "sgd_momentum"]:
-        ty = best_ty[name][0]
-        if name in best_th:
-            th = best_th[name]
-            tgt = TARGET[name]
-            print("%-14s %10.2f %10.2f %8.3f %8s" % (
-                name, ty * 1e3, th * 1e3, ty / th,
-                ("<= %.1f" % tgt) if tgt else "-"))
-        else:
-            print("%-14s %10.2f" % (name, ty * 1e3))
-    a, q = best_ty["adam"], best_ty["adam8bit"]
-    print("%-14s %10.2f %10s %8.3f %8s   (8-bit / 64-bit Adam time)" % (
-        "adam8bit", q[0] * 1e3, "-", q[0] / a[0], "<= 1.5"))
-    print("state bytes per parameter: adam %.3f, adam8bit %.3f (ratio %.3f,"
-          " about 1/8)" % (a[1] / n, q[1] / n, q[1] / a[1]))
+    for threads in tlist:
+        if torch is not None:
+            torch.set_num_threads(threads)
+        best_ty, best_th = {}, {}
+        for _ in range(rounds):
+            for k, v in tycho_cases(tycho, n, reps, threads).items():
+                if k not in best_ty or v[0] < best_ty[k][0]:
+                    best_ty[k] = v
+            if torch is not None:
+                for k, v in torch_cases(torch, n, reps).items():
+                    best_th[k] = min(best_th.get(k, float("inf")), v)
+        print()
+        print("%d thread%s" % (threads, "" if threads == 1 else "s"))
+        print("%-14s %10s %10s %8s %8s" % ("case", "tycho ms", "torch ms",
+                                           "ratio", "target"))
+        for name in ["adam", "adamw", "lion", "sgd_momentum"]:
+            ty = best_ty[name][0]
+            if name in best_th:
+                th = best_th[name]
+                tgt = TARGET[name]
+                print("%-14s %10.2f %10.2f %8.3f %8s" % (
+                    name, ty * 1e3, th * 1e3, ty / th,
+                    ("<= %.1f" % tgt) if tgt else "-"))
+            else:
+                print("%-14s %10.2f" % (name, ty * 1e3))
+        a, q = best_ty["adam"], best_ty["adam8bit"]
+        print("%-14s %10.2f %10s %8.3f %8s   (8-bit / 64-bit Adam time)" % (
+            "adam8bit", q[0] * 1e3, "-", q[0] / a[0], "<= 1.5"))
+        print("state bytes per parameter: adam %.3f, adam8bit %.3f (ratio "
+              "%.3f, about 1/8)" % (a[1] / n, q[1] / n, q[1] / a[1]))
+    print()
     print("machine: %d cores, %s" % (os.cpu_count(), cpu_name()))
 
 

@@ -11,6 +11,8 @@
 */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,11 +54,144 @@ static double sgn (double c) { return (double)((c > 0) - (c < 0)); }
 
 
 /* ====================================================================== */
+/* threads                                                                */
+/* ====================================================================== */
+
+/* A big tensor is cut into contiguous pieces, one per thread; each piece
+** runs the same kernel with threads = 1 on its part of every array (the
+** rules are element-wise, or block-wise for the 8-bit ones), so the result
+** does not depend on the number of threads.  One `call` holds the
+** arguments of any kernel. */
+enum { C_SGD, C_ADAM, C_LION, C_ADAN, C_EXADAM, C_ADAM8, C_LION8, C_FINITE };
+
+typedef struct call {
+  int kind;
+  const ty_optim_hyper *h;
+  long t;
+  size_t block;                     /* 8-bit: pieces are whole blocks */
+  double gscale;
+  int flag;                         /* SGD buf_ready, Adan seed_prev */
+  double *x;
+  const double *g;
+  double *s[4];                     /* state vectors (or NULL) */
+  uint8_t *c1, *c2;
+  float *a1, *a2;
+  double *work;                     /* 8-bit: `wstride` doubles a piece */
+  size_t wstride;
+  int result[TY_OPTIM_MAX_THREADS];
+} call;
+
+typedef struct piece {
+  call *c;
+  int index;
+  size_t lo, hi;
+} piece;
+
+static double *offs (double *p, size_t lo) { return p ? p + lo : NULL; }
+
+/* run the kernel of p->c on elements [lo, hi) */
+static void *run_piece (void *arg) {
+  piece *p = (piece *)arg;
+  call *c = p->c;
+  ty_optim_hyper h1 = *c->h;
+  size_t lo = p->lo, len = p->hi - p->lo, b = lo / (c->block ? c->block : 1);
+  h1.threads = 1;
+  switch (c->kind) {
+    case C_SGD:
+      ty_optim_sgd(&h1, len, c->x + lo, c->g + lo, offs(c->s[0], lo),
+                   c->flag);
+      break;
+    case C_ADAM:
+      ty_optim_adam(&h1, c->t, len, c->x + lo, c->g + lo, c->s[0] + lo,
+                    c->s[1] + lo, offs(c->s[2], lo));
+      break;
+    case C_LION:
+      ty_optim_lion(&h1, len, c->x + lo, c->g + lo, c->s[0] + lo);
+      break;
+    case C_ADAN:
+      ty_optim_adan(&h1, c->t, len, c->x + lo, c->g + lo, c->gscale,
+                    c->s[0] + lo, c->s[1] + lo, c->s[2] + lo, c->s[3] + lo,
+                    c->flag);
+      break;
+    case C_EXADAM:
+      ty_optim_exadam(&h1, c->t, len, c->x + lo, c->g + lo, c->s[0] + lo,
+                      c->s[1] + lo);
+      break;
+    case C_ADAM8:
+      ty_optim_adam8(&h1, c->t, len, c->block, c->x + lo, c->g + lo,
+                     c->c1 + lo, c->a1 + b, c->c2 + lo, c->a2 + b,
+                     c->work + (size_t)p->index * c->wstride);
+      break;
+    case C_LION8:
+      ty_optim_lion8(&h1, len, c->block, c->x + lo, c->g + lo, c->c1 + lo,
+                     c->a1 + b, c->work + (size_t)p->index * c->wstride);
+      break;
+    default:
+      c->result[p->index] = ty_optim_allfinite(len, c->g + lo, 1);
+      break;
+  }
+  return NULL;
+}
+
+int ty_optim_pieces (const ty_optim_hyper *h, size_t n) {
+  int t = h->threads;
+  if (t < 2 || n < TY_OPTIM_PAR_MIN) return 1;
+  return t > TY_OPTIM_MAX_THREADS ? TY_OPTIM_MAX_THREADS : t;
+}
+
+/* Run c over [0, n) in `pieces` pieces (multiples of c->block when set):
+** the first in this thread, the others in new threads, which start with
+** every signal blocked (Ctrl-C stays with the main thread).  A piece
+** whose thread cannot start runs here. */
+static void run_pieces (call *c, int pieces, size_t n) {
+  piece job[TY_OPTIM_MAX_THREADS];
+  pthread_t tid[TY_OPTIM_MAX_THREADS];
+  int started[TY_OPTIM_MAX_THREADS], k;
+  size_t align = c->block ? c->block : 1, chunk;
+  sigset_t all, old;
+  chunk = (n + (size_t)pieces - 1) / (size_t)pieces;
+  chunk = (chunk + align - 1) / align * align;
+  for (k = 0; k < pieces; k++) {
+    size_t lo = (size_t)k * chunk, hi = lo + chunk;
+    job[k].c = c;
+    job[k].index = k;
+    job[k].lo = lo < n ? lo : n;
+    job[k].hi = hi < n ? hi : n;
+    c->result[k] = 1;
+    started[k] = 0;
+  }
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  for (k = 1; k < pieces; k++)
+    if (job[k].lo < job[k].hi)
+      started[k] = pthread_create(&tid[k], NULL, run_piece, &job[k]) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  run_piece(&job[0]);
+  for (k = 1; k < pieces; k++)
+    if (!started[k] && job[k].lo < job[k].hi) run_piece(&job[k]);
+  for (k = 1; k < pieces; k++)
+    if (started[k]) pthread_join(tid[k], NULL);
+}
+
+/* a call of kind for h, x, g (other fields zero) */
+static call new_call (int kind, const ty_optim_hyper *h, double *x,
+                      const double *g) {
+  call c;
+  memset(&c, 0, sizeof c);
+  c.kind = kind;
+  c.h = h;
+  c.x = x;
+  c.g = g;
+  return c;
+}
+
+
+/* ====================================================================== */
 /* scans                                                                  */
 /* ====================================================================== */
 
 TY_CLONES
-int ty_optim_allfinite (size_t n, const double *g) {
+static int allfinite1 (size_t n, const double *g) {
   double acc[CHUNK] = {0};
   size_t i = 0, k;
   for (; i + CHUNK <= n; i += CHUNK)
@@ -64,6 +199,22 @@ int ty_optim_allfinite (size_t n, const double *g) {
   for (; i < n; i++) acc[0] += g[i] * 0.0;
   for (k = 1; k < CHUNK; k++) acc[0] += acc[k];
   return acc[0] == 0.0;
+}
+
+int ty_optim_allfinite (size_t n, const double *g, int threads) {
+  ty_optim_hyper h;
+  int pieces, k;
+  memset(&h, 0, sizeof h);
+  h.threads = threads;
+  pieces = ty_optim_pieces(&h, n);
+  if (pieces > 1) {
+    call c = new_call(C_FINITE, &h, NULL, g);
+    run_pieces(&c, pieces, n);
+    for (k = 0; k < pieces; k++)
+      if (!c.result[k]) return 0;
+    return 1;
+  }
+  return allfinite1(n, g);
 }
 
 TY_CLONES
@@ -88,6 +239,14 @@ void ty_optim_sgd (const ty_optim_hyper *h, size_t n, double *RESTRICT x,
   double lr = h->lr, wd = h->weight_decay, mu = h->momentum;
   double omt = 1.0 - h->dampening;
   size_t i;
+  int pieces = ty_optim_pieces(h, n);
+  if (pieces > 1) {
+    call c = new_call(C_SGD, h, x, g);
+    c.s[0] = mu == 0.0 ? NULL : buf;
+    c.flag = buf_ready;
+    run_pieces(&c, pieces, n);
+    return;
+  }
   if (mu == 0.0) {
     for (i = 0; i < n; i++) x[i] = x[i] - lr * (g[i] + wd * x[i]);
     return;
@@ -227,6 +386,14 @@ void ty_optim_adam (const ty_optim_hyper *h, long t, size_t n, double *x,
   double c[8];
   int coupled = !h->decoupled;
   size_t i = 0;
+  int pieces = ty_optim_pieces(h, n);
+  if (pieces > 1) {
+    call cl = new_call(C_ADAM, h, x, g);
+    cl.t = t;
+    cl.s[0] = m; cl.s[1] = v; cl.s[2] = h->amsgrad ? vmax : NULL;
+    run_pieces(&cl, pieces, n);
+    return;
+  }
   c[0] = h->beta1;
   c[1] = h->beta2;
   c[2] = 1.0 - h->beta1;
@@ -327,6 +494,13 @@ void ty_optim_lion (const ty_optim_hyper *h, size_t n, double *RESTRICT x,
   double b1 = h->beta1, b2 = h->beta2, lr = h->lr;
   double decay = 1.0 - lr * h->weight_decay, scale = 1.0;
   size_t i;
+  int pieces = h->lion_k == TY_LIONK_L2 ? 1 : ty_optim_pieces(h, n);
+  if (pieces > 1) {
+    call c = new_call(C_LION, h, x, g);
+    c.s[0] = m;
+    run_pieces(&c, pieces, n);
+    return;
+  }
   if (h->lion_k == TY_LIONK_L1) {
     lion_l1(n, x, g, m, lr, b1, b2, decay);
     return;
@@ -365,6 +539,14 @@ void ty_optim_adan (const ty_optim_hyper *h, long t, size_t n,
   double step_v = lr * b2 / (1.0 - powt(b2, t));
   double prox = 1.0 + lr * wd, decay = 1.0 - lr * wd;
   size_t i;
+  int pieces = ty_optim_pieces(h, n);
+  if (pieces > 1) {
+    call c = new_call(C_ADAN, h, x, g);
+    c.t = t; c.gscale = gscale; c.flag = seed_prev;
+    c.s[0] = m; c.s[1] = v; c.s[2] = nv; c.s[3] = gprev;
+    run_pieces(&c, pieces, n);
+    return;
+  }
   for (i = 0; i < n; i++) {
     double gi = gscale * g[i];
     double d = seed_prev ? 0.0 : gi - gprev[i];
@@ -527,6 +709,14 @@ void ty_optim_exadam (const ty_optim_hyper *h, long t, size_t n,
   double alpha = h->log_step ? h->lr * log(sqrt(2.0 * ((double)t + 1.0)))
                              : h->lr;
   size_t i;
+  int pieces = ty_optim_pieces(h, n);
+  if (pieces > 1) {
+    call c = new_call(C_EXADAM, h, x, g);
+    c.t = t;
+    c.s[0] = m; c.s[1] = v;
+    run_pieces(&c, pieces, n);
+    return;
+  }
   for (i = 0; i < n; i++) {
     double gi = g[i], xi = x[i] * decay, mi, vi, d1, d2, mt, vt, gt;
     mi = b1 * m[i] + (1.0 - b1) * gi;
@@ -880,6 +1070,16 @@ void ty_optim_adam8 (const ty_optim_hyper *h, long t, size_t n, size_t block,
   double *s1 = work, *s2 = work + block;
   adam8_k k;
   size_t b0;
+  int pieces = ty_optim_pieces(h, n);
+  if (pieces > 1) {
+    call c = new_call(C_ADAM8, h, x, g);
+    c.t = t; c.block = block;
+    c.c1 = c1; c.c2 = c2; c.a1 = a1; c.a2 = a2;
+    c.work = work; c.wstride = 2 * block;
+    q8_init();
+    run_pieces(&c, pieces, n);
+    return;
+  }
   q8_init();
   k.b1 = h->beta1;
   k.b2 = h->beta2;
@@ -913,7 +1113,7 @@ void ty_optim_adam8_fp (const ty_optim_hyper *h, long t, size_t n, double *x,
   size_t i;
   hw.decoupled = 1;
   hw.amsgrad = 0;
-  if (ty_optim_allfinite(n, g)) {      /* exactly AdamW */
+  if (ty_optim_allfinite(n, g, h->threads)) {   /* exactly AdamW */
     ty_optim_adam(&hw, t, n, x, g, m, v, NULL);
     return;
   }
@@ -930,6 +1130,16 @@ void ty_optim_lion8 (const ty_optim_hyper *h, size_t n, size_t block,
   double b1 = h->beta1, b2 = h->beta2, lr = h->lr, scale = 1.0;
   double decay = 1.0 - lr * h->weight_decay;
   size_t b0, j;
+  int pieces = h->lion_k == TY_LIONK_L2 ? 1 : ty_optim_pieces(h, n);
+  if (pieces > 1) {
+    call c = new_call(C_LION8, h, x, g);
+    c.block = block;
+    c.c1 = c1; c.a1 = a1;
+    c.work = work; c.wstride = block;
+    q8_init();
+    run_pieces(&c, pieces, n);
+    return;
+  }
   q8_init();
   if (h->lion_k == TY_LIONK_L2) {      /* ||c|| over the finite entries */
     double s = 0.0;
@@ -964,7 +1174,7 @@ void ty_optim_lion8 (const ty_optim_hyper *h, size_t n, size_t block,
 void ty_optim_lion8_fp (const ty_optim_hyper *h, size_t n, double *x,
                         const double *g, double *m) {
   size_t i;
-  if (ty_optim_allfinite(n, g)) {
+  if (ty_optim_allfinite(n, g, h->threads)) {
     ty_optim_lion(h, n, x, g, m);
     return;
   }

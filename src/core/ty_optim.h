@@ -44,10 +44,23 @@ typedef struct ty_optim_hyper {
   int adapt;                     /* LAMB: 0 forces the trust ratio to 1 */
   int no_prox;                   /* Adan: 1 = decay before, not proximal */
   int log_step;                  /* EXAdam: 1 = lr ln(sqrt(2 (t + 1))) */
+  int threads;                   /* threads for big tensors (0, 1: none) */
 } ty_optim_hyper;
 
-/* 1 when g[0..n-1] are all finite */
-int ty_optim_allfinite (size_t n, const double *g);
+/* Threads: with h->threads > 1, the element-wise rules (SGD, Adam, AdamW,
+** Lion except K = "l2", Adan, EXAdam, the 8-bit rules) split tensors of at
+** least TY_OPTIM_PAR_MIN elements into that many contiguous pieces (whole
+** blocks for the 8-bit rules), one per thread; the results are the same as
+** with one thread.  The 8-bit rules then need threads times the work
+** memory stated below. */
+#define TY_OPTIM_PAR_MIN ((size_t)1 << 17)
+#define TY_OPTIM_MAX_THREADS 16
+
+/* the number of pieces a tensor of n elements is split into */
+int ty_optim_pieces (const ty_optim_hyper *h, size_t n);
+
+/* 1 when g[0..n-1] are all finite (threads: as in the rules) */
+int ty_optim_allfinite (size_t n, const double *g, int threads);
 
 /* sum of g[i]^2 (for global gradient clipping) */
 double ty_optim_sumsq (size_t n, const double *g);

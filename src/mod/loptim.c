@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tycho.h"
 #include "mod/modules.h"
@@ -31,6 +32,7 @@
 #include "ty_rand.h"
 
 #define OPTIM_T "tycho.optimizer"
+#define THREADS_KEY "tycho.optim.threads"
 #define CBO_T   "tycho.cbo"
 
 /* the kinds, in the order of kind_names */
@@ -219,8 +221,9 @@ static void set_option (lua_State *L, int oidx, const char *key, int vidx,
       option_error(L, arg, key, lua_pushfstring(L,
                    "must be a list of %d numbers", nb));
     for (i = 0; i < nb; i++) {
+      const char *name = lua_pushfstring(L, "betas[%d]", i + 1);
       lua_geti(L, vidx, i + 1);
-      b[i] = opt_beta(L, -1, arg, lua_pushfstring(L, "betas[%d]", i + 1));
+      b[i] = opt_beta(L, -1, arg, name);
       lua_pop(L, 2);
     }
     h->beta1 = b[0];
@@ -381,13 +384,13 @@ static tstate *new_state (lua_State *L, const optimizer *o, size_t rows,
   }
   else
     bytes += (size_t)nvec * align64(ty_mulsize(L, n, sizeof(double)));
-  s = (tstate *)ty_newbuf(L, bytes);
-  memset(s, 0, bytes);
+  s = (tstate *)lua_newuserdatauv(L, bytes + 64, 0);
+  memset(s, 0, bytes + 64);
   s->rows = rows;
   s->cols = cols;
   s->nvec = nvec;
   s->quantized = quant;
-  p = (char *)s + align64(sizeof(tstate));
+  p = (char *)(((uintptr_t)(s + 1) + 63) & ~(uintptr_t)63);
   for (k = 0; k < (size_t)nvec; k++) {
     s->v[k] = (double *)(void *)p;
     p += align64(n * sizeof(double));
@@ -437,6 +440,34 @@ static int in_set (lua_State *L, int oidx, const char *key, lua_Integer k) {
   return r;
 }
 
+/* the thread count of optim.threads (registry field THREADS_KEY) */
+static int get_threads (lua_State *L) {
+  int n;
+  lua_getfield(L, LUA_REGISTRYINDEX, THREADS_KEY);
+  n = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : 0;
+  lua_pop(L, 1);
+  if (n < 1) {                      /* default: every online CPU */
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    n = c < 1 ? 1 : (c > TY_OPTIM_MAX_THREADS ? TY_OPTIM_MAX_THREADS
+                                              : (int)c);
+  }
+  return n;
+}
+
+/* optim.threads([n]): the threads big steps may use; sets it to n (1 to
+** 16) when given; returns the count in force */
+static int optim_threads (lua_State *L) {
+  if (!lua_isnoneornil(L, 1)) {
+    lua_Integer n = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, n >= 1 && n <= TY_OPTIM_MAX_THREADS, 1,
+                  "thread count from 1 to 16 expected");
+    lua_pushinteger(L, n);
+    lua_setfield(L, LUA_REGISTRYINDEX, THREADS_KEY);
+  }
+  lua_pushinteger(L, get_threads(L));
+  return 1;
+}
+
 /* LAMB: 0 when tensor k's trust ratio is forced to 1 (no_adapt, which
 ** defaults to the no_decay set when not given) */
 static int lamb_adapts (lua_State *L, int oidx, lua_Integer k) {
@@ -450,7 +481,7 @@ static int lamb_adapts (lua_State *L, int oidx, lua_Integer k) {
 /* opt:step(x, g) / opt:step({x1, ...}, {g1, ...}): one step in place */
 static int opt_step (lua_State *L) {
   optimizer *o = check_opt(L, 1);
-  int oidx = 1, list, sidx, T, k, xbase, gbase;
+  int oidx = 1, list, sidx, T, k, xbase, gbase, threads = get_threads(L);
   size_t work_doubles = 0;
   double *work = NULL, gscale = 1.0;
   ty_mat **xs, **gs;
@@ -525,7 +556,7 @@ static int opt_step (lua_State *L) {
   }
   if (o->check_finite && !IS8(o->kind))
     for (k = 0; k < T; k++)
-      if (!ty_optim_allfinite(TY_NUMEL(gs[k]), gs[k]->data))
+      if (!ty_optim_allfinite(TY_NUMEL(gs[k]), gs[k]->data, threads))
         luaL_argerror(L, 3, lua_pushfstring(L, "gradient %d has NaN or Inf "
                       "elements (parameters and state left unchanged)",
                       k + 1));
@@ -540,8 +571,14 @@ static int opt_step (lua_State *L) {
     if ((o->kind == K_ADAMP || o->kind == K_SGDP) &&
         4 * xs[k]->rows > work_doubles)
       work_doubles = 4 * xs[k]->rows;
-    if (IS8(o->kind) && 2 * (size_t)o->block > work_doubles)
-      work_doubles = 2 * (size_t)o->block;
+    if (IS8(o->kind)) {             /* 2 blocks for each piece */
+      ty_optim_hyper hp = o->h;
+      size_t w;
+      hp.threads = threads;
+      w = 2 * (size_t)o->block *
+          (size_t)ty_optim_pieces(&hp, TY_NUMEL(xs[k]));
+      if (w > work_doubles) work_doubles = w;
+    }
   }
   o->started = 1;
   if (work_doubles > 0)
@@ -566,6 +603,7 @@ static int opt_step (lua_State *L) {
   for (k = 0; k < T; k++) {
     ty_optim_hyper h = o->h;
     tstate *s = st[k];
+    h.threads = threads;
     size_t n = TY_NUMEL(xs[k]);
     double *x = xs[k]->data;
     const double *g = gs[k]->data;
@@ -1187,6 +1225,7 @@ static const luaL_Reg cbo_methods[] = {
 
 static const luaL_Reg optim_funcs[] = {
   {"cbo", optim_cbo},
+  {"threads", optim_threads},
   {"map8", optim_map8},
   {"quantize8", optim_quantize8},
   {"dequantize8", optim_dequantize8},

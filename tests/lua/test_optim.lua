@@ -754,6 +754,36 @@ do
   t.near(y, mat{0.5, 1}, 0, "x and g the same matrix")
 end
 
+do  -- threads: big tensors are split, with the same results
+  local n = 300000
+  local kinds = {
+    {"sgd", {lr = 0.1, momentum = 0.9, nesterov = true}}, {"adam", {}},
+    {"adamw", {amsgrad = true}}, {"lion", {weight_decay = 0.1}},
+    {"lion", {K = "huber"}}, {"adan", {max_grad_norm = 10}}, {"exadam", {}},
+    {"adam8bit", {}}, {"lion8bit", {}},
+  }
+  local x0, g1, g2 = mat.randn(n), mat.randn(n), mat.randn(n)
+  local same = true
+  for _, kd in ipairs(kinds) do
+    local res = {}
+    for _, th in ipairs({1, 3}) do
+      optim.threads(th)
+      local o = optim[kd[1]](kd[2])
+      local x = x0:copy()
+      o:step(x, g1); o:step(x, g2)
+      res[th] = x
+    end
+    if t.maxdiff(res[1], res[3]) ~= 0 then
+      same = false
+      print("# threads changed the result of " .. kd[1])
+    end
+  end
+  optim.threads(1)
+  t.ok(same, "1 and 3 threads give bit-identical steps")
+  t.is(optim.threads(), 1, "optim.threads sets the count")
+  t.throws(function() optim.threads(0) end, "thread count", "optim.threads(0) is an error")
+end
+
 -- ====================================================================
 -- 5. 8-bit quantization
 -- ====================================================================

@@ -456,3 +456,19 @@ local y = optim.dequantize8(c, a, false)
 assert(math.abs(y[2] - 0.6) < 1e-7)]],
   see = {"optim.quantize8"},
 })
+
+def("optim.threads", {
+  sig = "optim.threads([n]) -> n",
+  summary = [[The number of threads an optimizer step may use (default: every
+online CPU, at most 16); with n, sets it.  Tensors of at least 2^17 elements
+are cut into that many contiguous pieces (whole blocks for the 8-bit
+optimizers), one per thread, for the element-wise rules (SGD, Adam, AdamW,
+Lion except K = "l2", Adan, EXAdam, the 8-bit optimizers) and the gradient
+check.  The results do not depend on the count.  LAMB, AdamP, SGDP and
+Lion-K "l2" stay on one thread.]],
+  example = [[local before = optim.threads()
+optim.threads(1)
+assert(optim.threads() == 1)
+optim.threads(before)]],
+  see = {"optim:step"},
+})
