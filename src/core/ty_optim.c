@@ -233,6 +233,23 @@ double ty_optim_sumsq (size_t n, const double *g) {
 /* SGD (§1)                                                               */
 /* ====================================================================== */
 
+/* the SGD element loop on [0, n) for one combination of the switches
+** (constants, so each instance is a branch-free loop GCC vectorizes) */
+#define SGD_LOOP(ready, nest) do {                                  \
+    size_t i_ = 0, k_;                                              \
+    for (; i_ + CHUNK <= n; i_ += CHUNK)                            \
+      for (k_ = i_; k_ < i_ + CHUNK; k_++) SGD_ELEM(k_, ready, nest); \
+    for (; i_ < n; i_++) SGD_ELEM(i_, ready, nest);                 \
+  } while (0)
+#define SGD_ELEM(i, ready, nest) do {                               \
+    double d = g[i] + wd * x[i];        /* coupled L2 (wd may be 0) */ \
+    double b = (ready) ? mu * buf[i] + omt * d : d;                 \
+    buf[i] = b;                                                     \
+    d = (nest) ? d + mu * b : b;                                    \
+    x[i] = x[i] - lr * d;                                           \
+  } while (0)
+
+TY_CLONES
 void ty_optim_sgd (const ty_optim_hyper *h, size_t n, double *RESTRICT x,
                    const double *RESTRICT g, double *RESTRICT buf,
                    int buf_ready) {
@@ -251,14 +268,12 @@ void ty_optim_sgd (const ty_optim_hyper *h, size_t n, double *RESTRICT x,
     for (i = 0; i < n; i++) x[i] = x[i] - lr * (g[i] + wd * x[i]);
     return;
   }
-  for (i = 0; i < n; i++) {
-    double d = g[i] + wd * x[i];         /* coupled L2 (wd may be 0) */
-    double b = buf_ready ? mu * buf[i] + omt * d : d;
-    buf[i] = b;
-    d = h->nesterov ? d + mu * b : b;
-    x[i] = x[i] - lr * d;
-  }
+  if (!buf_ready) SGD_LOOP(0, h->nesterov);
+  else if (h->nesterov) SGD_LOOP(1, 1);
+  else SGD_LOOP(1, 0);
 }
+#undef SGD_ELEM
+#undef SGD_LOOP
 
 
 /* ====================================================================== */
