@@ -194,6 +194,8 @@ static void set_option (lua_State *L, int oidx, const char *key, int vidx,
   optimizer *o = check_opt(L, oidx);
   ty_optim_hyper *h = &o->h;
   vidx = lua_absindex(L, vidx);
+  if (strcmp(key, "k") == 0) key = "K";                 /* the spec's names */
+  else if (strcmp(key, "blocksize") == 0) key = "block";
   if (!accepts(o, key))
     luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s' for %s",
                   key, kind_names[o->kind]));
@@ -787,6 +789,8 @@ static int opt_index (lua_State *L) {
 static int opt_newindex (lua_State *L) {
   optimizer *o = check_opt(L, 1);
   const char *key = luaL_checkstring(L, 2);
+  if (strcmp(key, "k") == 0) key = "K";
+  else if (strcmp(key, "blocksize") == 0) key = "block";
   if (strcmp(key, "t") == 0 || strcmp(key, "kind") == 0)
     return luaL_error(L, "optimizer field '%s' is read-only", key);
   if (!accepts(o, key))

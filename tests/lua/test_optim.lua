@@ -690,6 +690,38 @@ agree_matrix("sgdp nesterov, dampening (random gradients)", "sgdp",
              {lr = 0.1, momentum = 0.9, dampening = 0.1, nesterov = true,
               weight_decay = 1e-2}, ref_sgdp, randm, 6)
 
+do  -- AdamP: the row view fails, the whole-matrix view fires
+  local W = {{1, 2, 0}, {0, 1, 1}}
+  local o = optim.adamp{lr = 0.01, weight_decay = 0.1}
+  local full = {lr = 0.01, weight_decay = 0.1, betas = {0.9, 0.999}, eps = 1e-8,
+                delta = 0.1, wd_ratio = 0.1, nesterov = false}
+  local X = mat{{1, 2, 0}, {0, 1, 1}}
+  -- row 1 of g is W's row 1 (cosine 1), row 2 is -5/2 of W's row 2, so
+  -- <g, W> = 5 - 5 = 0 over the whole matrix
+  local G = {{1, 2, 0}, {0, -2.5, -2.5}}
+  o:step(X, mat(G))
+  local s = {}
+  ref_adamp(full, s, W, G)
+  local worst = 0
+  for i = 1, 2 do for j = 1, 3 do
+    worst = math.max(worst, math.abs(X[{i, j}] - W[i][j]))
+  end end
+  t.ok(o.projected == 1 and worst < 1e-14,
+       "adamp: the whole-matrix view fires when a row does not")
+end
+
+do  -- LAMB with every ratio forced to 1 and no decay is Adam (eps 1e-6)
+  local l, a = optim.lamb{lr = 0.01, no_adapt = {1}}, optim.adam{lr = 0.01, eps = 1e-6}
+  local x, y = mat{1, -2, 3}, mat{1, -2, 3}
+  for k = 1, 5 do
+    local g = mat(randlist(3))
+    l:step(x, g); a:step(y, g)
+  end
+  t.near(x, y, 1e-15, "lamb, no_adapt, wd 0: adam with eps = 1e-6")
+  local k = optim.lion{k = "l2", blocksize = nil}
+  t.is(k.K, "l2", "the spec's option name k is accepted for K")
+end
+
 do  -- AdamP: the projected update is orthogonal to each row
   local o = optim.adamp{lr = 0.01, weight_decay = 0, eps = 1e-14}
   local X = mat.randn(3, 5)
@@ -948,6 +980,15 @@ do
     end
   end
   t.ok(worst < 1e-14, "cbo, flat f and no noise: contraction by (1 - lambda dt)")
+  -- alpha = 0: the consensus is the mean; alpha huge: the best particle
+  local z = optim.cbo{2, n = 4, alpha = 0, seed = 1}
+  local Z = z:ask()
+  z:tell({3, 1, 2, 5})
+  t.near(z:consensus(), (Z:sum(1) / 4):t(), 1e-15, "cbo, alpha = 0: the consensus is the mean")
+  local w = optim.cbo{2, n = 4, alpha = 1e5, seed = 1}
+  local Wp = w:ask()
+  w:tell({3, 1, 2, 5})
+  t.near(w:consensus(), Wp:row(2):t(), 0, "cbo, alpha large: the consensus is the best particle")
   -- a constant added to f changes nothing
   local function run2(shift)
     local d = optim.cbo{2, seed = 9, iters = 30}
