@@ -279,6 +279,7 @@ typedef struct otp {
   const double *C;          /* n x m */
   double eps, ieps, mass;
   double *P, *work;         /* the plan's buffer, and work for finish */
+  ty_ot_info *done;         /* set by a successful confirm: P is final */
 } otp;
 
 /* the solver's context: options, allocator, thread budget */
@@ -422,9 +423,9 @@ static void finish (const otp *pb, const ty_ot_opts *o, const double *F,
 ** the plan buffer). */
 static int confirm (const otp *pb, const ty_ot_opts *o, const double *F,
                     const double *G, double tol) {
-  ty_ot_info tmp;
-  finish(pb, o, F, G, pb->P, pb->work, &tmp);
-  return tmp.err <= tol;
+  finish(pb, o, F, G, pb->P, pb->work, pb->done);
+  pb->done->iters = pb->done->err <= tol;   /* 1: P is the final plan */
+  return pb->done->err <= tol;
 }
 
 /* ====================================================================== */
@@ -624,22 +625,24 @@ static void kern_work (void *arg, size_t lo, size_t hi, int tid) {
     kernel_column(k->K + j * n, k->pb->C + j * n, k->cmin, k->pb->ieps, n);
 }
 
-/* One sweep's pass: for each column s = K(:, j)^T u gives the current
-** column sum v_j s and the new v_j = b_j / s, and K(:, j) vnew_j is added
-** to this thread's accumulator of K vnew. */
+/* One sweep's pass over the columns of K (len x cols): s = K(:, j)^T u
+** gives the current column sum v_j s and the new v_j = w_j / s, and
+** K(:, j) vnew_j is added to this thread's accumulator of K vnew.  A new
+** v_j outside [e^-lim, e^lim] (or a zero s) sets bad. */
 typedef struct scal_job {
-  const otp *pb;
-  const double *K, *u, *v;
-  double *vnew, *acc;       /* acc: nt x n */
+  size_t len;
+  const double *K, *u, *v, *w;
+  double lim;
+  double *vnew, *acc;       /* acc: nt x len */
   double part[MAXTHREADS][2];
   int bad[MAXTHREADS];
 } scal_job;
 
 static void scal_work (void *arg, size_t lo, size_t hi, int tid) {
   scal_job *s = (scal_job *)arg;
-  size_t n = s->pb->n, j, k;
+  size_t n = s->len, j, k;
   double *acc = s->acc + (size_t)tid * n, e1 = 0.0, e2 = 0.0;
-  const double big = exp(SCALE_LIMIT), small = exp(-SCALE_LIMIT);
+  const double big = exp(s->lim), small = exp(-s->lim);
   int bad = 0;
   memset(acc, 0, n * sizeof(double));
   for (j = lo; j < hi; j += 4) {
@@ -649,10 +652,10 @@ static void scal_work (void *arg, size_t lo, size_t hi, int tid) {
     if (nc == 4) vdot4(K, n, s->u, n, d);
     else for (k = 0; k < nc; k++) d[k] = vdot(K + k * n, s->u, n);
     for (k = 0; k < nc; k++) {
-      double r = s->v[j + k] * d[k] - s->pb->b[j + k];
+      double r = s->v[j + k] * d[k] - s->w[j + k];
       e1 += fabs(r);
       e2 += r * r;
-      vn[k] = s->pb->b[j + k] / d[k];
+      vn[k] = s->w[j + k] / d[k];
       if (!(d[k] > 0.0) || !(vn[k] <= big && vn[k] >= small)) {
         bad = 1;
         vn[k] = 0.0;
@@ -768,10 +771,12 @@ static int sinkhorn_scaling (ctx *cx, const otp *pb, double *F, double *G,
     if (!(v[j] <= big && v[j] >= small)) { *fallback = 1; return 0; }
   }
   info->method_used = TY_OT_SCALING;
-  sj.pb = pb;
+  sj.len = n;
   sj.K = K;
   sj.u = u;
   sj.v = v;
+  sj.w = pb->b;
+  sj.lim = SCALE_LIMIT;
   sj.vnew = vnew;
   sj.acc = acc;
   for (;;) {
@@ -853,18 +858,37 @@ static int sinkhorn_solve (const otp *pb, const ty_ot_opts *o, double *F,
 /* Sinkhorn-Newton-Sparse                                                 */
 /* ====================================================================== */
 
-/* the Newton stage's buffers */
+/*
+** The SNS stage works on n >= m (a wide problem is solved transposed).
+** The plan is kept as P_ij = u_i K_ij v_j with the absorbed kernel
+**   K_ij = exp(Fa_i + Ga_j - C_ij / eps)    (stored by rows: KT, m x n)
+** and scalings u = exp(F - Fa), v = exp(G - Ga) within [e^-TAU, e^TAU].
+** When a scaling would leave that range it is absorbed (Fa = F, Ga = G,
+** u = v = 1, K recomputed: n m exps).  Entries of K below e^-708 are 0;
+** with bounded scalings such an entry of P stays below e^(2 TAU - 708) <
+** 1e-220, so sweeps (one fused pass over K, no exp) and the Newton
+** stage's plans, sums and line searches are exact to rounding: the
+** stabilised scaling of Schmitzer (2019), whose iterates are those of the
+** log-domain sweeps.  A sweep that leaves the range right after an
+** absorption is done in the log domain instead.
+*/
+#define TAU 100.0
+#define TMAX 200.0     /* |t| bound for the exp-free line search */
+
 typedef struct sns_ws {
   const otp *pb;
-  const double *C;          /* n x m */
+  const ty_ot_opts *o;
   const double *CT;         /* m x n: row i of C is column i */
-  double *PT;               /* m x n: row i of P is column i */
+  double *KT;               /* m x n: row i of the absorbed kernel */
+  double *Fa, *Ga, *u, *v;  /* absorbed potentials, scalings */
+  double *F, *G;            /* potentials, F = Fa + log u */
   double *rs, *cs, *csp;    /* row and column sums; csp: nt x m */
   double *grad, *x, *r, *z, *p, *q, *diag;   /* n + m each */
-  const double *F, *G, *dF, *dG;    /* for the line search */
+  double *dF, *dG, *Eg;     /* Newton direction; exp(alpha dG) */
   double alpha;
-  /* the sparsified P, rows in CSR */
-  size_t *rowptr;
+  int exact_ls;             /* line search from potentials (big steps) */
+  double *acc, *unew, *vnew, *Gn;   /* sweep scratch (acc: nt x m) */
+  size_t *rowptr;           /* the kept entries of P, rows in CSR */
   uint32_t *col;
   double *val;
   size_t cap;               /* room in col and val */
@@ -876,48 +900,155 @@ typedef struct sns_ws {
   double part[MAXTHREADS][2];
 } sns_ws;
 
-/* row i of P: p_j = exp(F_i + G_j - c_j / eps); returns the row sum and
-** adds p to cs */
-TY_SIMD static double plan_row (double *p, const double *c, double Fi,
-                                const double *G, double ieps, size_t m,
-                                double *cs) {
-  v8d s = VSPLAT(0.0);
+/* ---- the absorbed kernel and stabilised sweeps ------------------------- */
+
+/* k_j = exp(Fi + G_j - c_j / eps) */
+TY_SIMD static void kernel_row (double *k, const double *c, double Fi,
+                                const double *G, double ieps, size_t m) {
   size_t j, rest = m % 8, full = m - rest;
-  for (j = 0; j < full; j += 8) {
-    v8d e = vexp(Fi + vload(G + j) - vload(c + j) * ieps);
-    vstore(p + j, e);
-    vstore(cs + j, vload(cs + j) + e);
-    s += e;
-  }
+  for (j = 0; j < full; j += 8)
+    vstore(k + j, vexp(Fi + vload(G + j) - vload(c + j) * ieps));
   if (rest) {
     v8d e = vexp(Fi + vload_part(G + j, rest, -INFINITY) -
                  vload_part(c + j, rest, 0.0) * ieps);
-    v8d t = vload_part(cs + j, rest, 0.0) + e;
-    memcpy(p + j, &e, rest * sizeof(double));
+    memcpy(k + j, &e, rest * sizeof(double));
+  }
+}
+
+static void absorb_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  size_t m = w->pb->m, i;
+  (void)tid;
+  for (i = lo; i < hi; i++)
+    kernel_row(w->KT + i * m, w->CT + i * m, w->Fa[i], w->Ga, w->pb->ieps,
+               m);
+}
+
+/* Absorb the scalings into the potentials and rebuild the kernel. */
+static void absorb (sns_ws *w) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, i;
+  memcpy(w->Fa, w->F, n * sizeof(double));
+  memcpy(w->Ga, w->G, m * sizeof(double));
+  for (i = 0; i < n; i++) w->u[i] = 1.0;
+  for (i = 0; i < m; i++) w->v[i] = 1.0;
+  par_for(pick_threads(w->o, n * m, PAR_MIN_EXP), n, absorb_work, w);
+}
+
+/* the scalings from the potentials; 0 when one leaves [e^-TAU, e^TAU] */
+static int rescale (sns_ws *w) {
+  size_t n = w->pb->n, m = w->pb->m, i;
+  int ok = 1;
+  for (i = 0; i < n; i++) {
+    double d = w->F[i] - w->Fa[i];
+    ok &= fabs(d) <= TAU;
+    w->u[i] = exp(d);
+  }
+  for (i = 0; i < m; i++) {
+    double d = w->G[i] - w->Ga[i];
+    ok &= fabs(d) <= TAU;
+    w->v[i] = exp(d);
+  }
+  return ok;
+}
+
+/* One stabilised sweep (rows, then columns): the fused pass over the rows
+** of K gives u_new = a / (K v) and accumulates K^T u_new, then v_new =
+** b / (K^T u_new).  err gets the row error of the state before the sweep.
+** Returns 0, or 1 (nothing changed) when a new scaling leaves the range. */
+static int stab_sweep (sns_ws *w, double *err) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, i, j;
+  int nt = pick_threads(w->o, n * m, PAR_MIN_MEM), t, bad = 0;
+  const double big = exp(TAU), small = exp(-TAU);
+  scal_job sj;
+  sj.len = m;
+  sj.K = w->KT;
+  sj.u = w->v;
+  sj.v = w->u;
+  sj.w = pb->a;
+  sj.lim = TAU;
+  sj.vnew = w->unew;
+  sj.acc = w->acc;
+  par_for(nt, n, scal_work, &sj);
+  *err = 0.0;
+  for (t = 0; t < nt; t++) {
+    *err += sj.part[t][0];
+    bad |= sj.bad[t];
+  }
+  for (j = 0; j < m && !bad; j++) {
+    double s = 0.0;
+    for (t = 0; t < nt; t++) s += w->acc[(size_t)t * m + j];
+    w->vnew[j] = pb->b[j] / s;
+    if (!(s > 0.0) || !(w->vnew[j] <= big && w->vnew[j] >= small)) bad = 1;
+  }
+  if (bad) return 1;
+  for (i = 0; i < n; i++) {
+    w->u[i] = w->unew[i];
+    w->F[i] = w->Fa[i] + log(w->u[i]);
+  }
+  for (j = 0; j < m; j++) {
+    w->v[j] = w->vnew[j];
+    w->G[j] = w->Ga[j] + log(w->v[j]);
+  }
+  return 0;
+}
+
+/* One Sinkhorn sweep from (F, G): stabilised when it can be, else (right
+** after an absorption) in the log domain, followed by an absorption.
+** *err gets the row error of the state before it. */
+static void sns_sweep (sns_ws *w, double *err) {
+  const otp *pb = w->pb;
+  double e[2];
+  if (stab_sweep(w, err) == 0) return;
+  absorb(w);
+  if (stab_sweep(w, err) == 0) return;
+  half_sweep(w->o, w->CT, pb->m, pb->n, w->G, pb->a, pb->la, w->F,
+             pb->ieps, w->unew, e);
+  memcpy(w->F, w->unew, pb->n * sizeof(double));
+  *err = e[0];
+  half_sweep(w->o, pb->C, pb->n, pb->m, w->F, pb->b, pb->lb, NULL,
+             pb->ieps, w->G, e);
+  absorb(w);
+}
+
+/* ---- plan sums --------------------------------------------------------- */
+
+/* row i of P: p_j = ui k_j v_j; returns the row sum and adds p to cs */
+TY_SIMD static double splan_row (const double *k, double ui, const double *v,
+                                 size_t m, double *cs) {
+  v8d s = VSPLAT(0.0);
+  size_t j, rest = m % 8, full = m - rest;
+  for (j = 0; j < full; j += 8) {
+    v8d p = ui * vload(k + j) * vload(v + j);
+    vstore(cs + j, vload(cs + j) + p);
+    s += p;
+  }
+  if (rest) {
+    v8d p = ui * vload_part(k + j, rest, 0.0) * vload_part(v + j, rest, 0.0);
+    v8d t = vload_part(cs + j, rest, 0.0) + p;
     memcpy(cs + j, &t, rest * sizeof(double));
-    s += e;
+    s += p;
   }
   return hsum(s);
 }
 
-static void prow_work (void *arg, size_t lo, size_t hi, int tid) {
+static void splan_work (void *arg, size_t lo, size_t hi, int tid) {
   sns_ws *w = (sns_ws *)arg;
-  const otp *pb = w->pb;
-  size_t m = pb->m, i;
+  size_t m = w->pb->m, i;
   double *cs = w->csp + (size_t)tid * m;
   memset(cs, 0, m * sizeof(double));
   for (i = lo; i < hi; i++)
-    w->rs[i] = plan_row(w->PT + i * m, w->CT + i * m, w->F[i], w->G,
-                        pb->ieps, m, cs);
+    w->rs[i] = splan_row(w->KT + i * m, w->u[i], w->v, m, cs);
 }
 
-/* P, rs, cs from (F, G); returns sum P */
-static double sns_plan (sns_ws *w, const ty_ot_opts *o) {
+/* rs, cs of the current plan; returns sum P */
+static double sns_plan (sns_ws *w) {
   const otp *pb = w->pb;
   size_t n = pb->n, m = pb->m, i, j;
-  int nt = pick_threads(o, n * m, PAR_MIN_EXP), t;
+  int nt = pick_threads(w->o, n * m, PAR_MIN_MEM), t;
   double sum = 0.0;
-  par_for(nt, n, prow_work, w);
+  par_for(nt, n, splan_work, w);
   for (j = 0; j < m; j++) {
     double s = 0.0;
     for (t = 0; t < nt; t++) s += w->csp[(size_t)t * m + j];
@@ -934,15 +1065,85 @@ typedef struct pair {
   uint32_t j;
 } pair;
 
-static int pair_cmp (const void *x, const void *y) {
-  double a = ((const pair *)x)->p, b = ((const pair *)y)->p;
-  return (a > b) - (a < b);
+/* sort pairs by p, ascending (quicksort, insertion sort for short runs) */
+static void sort_pairs (pair *x, size_t len) {
+  while (len > 16) {
+    size_t i = 0, j = len - 1;
+    double piv = x[len / 2].p;
+    for (;;) {
+      pair t;
+      while (x[i].p < piv) i++;
+      while (x[j].p > piv) j--;
+      if (i >= j) break;
+      t = x[i]; x[i] = x[j]; x[j] = t;
+      i++;
+      j--;
+    }
+    /* recurse on the shorter part, loop on the longer */
+    if (j + 1 < len - j - 1) {
+      sort_pairs(x, j + 1);
+      x += j + 1;
+      len -= j + 1;
+    }
+    else {
+      sort_pairs(x + j + 1, len - j - 1);
+      len = j + 1;
+    }
+  }
+  {
+    size_t i, k;
+    for (i = 1; i < len; i++) {
+      pair t = x[i];
+      for (k = i; k > 0 && x[k - 1].p > t.p; k--) x[k] = x[k - 1];
+      x[k] = t;
+    }
+  }
+}
+
+/* Move to the front of x the longest run of its smallest entries (in
+** sorted order) whose total is at most rem, never the entry of column
+** keep, and return the run's length.  A quickselect on partial sums,
+** O(len) expected; a short last stretch is sorted. */
+static size_t drop_smallest (pair *x, size_t len, double rem, size_t keep) {
+  size_t done = 0, k;
+  pair t;
+  for (k = 0; k < len; k++)           /* keep goes last, out of reach */
+    if (x[k].j == keep) {
+      t = x[k]; x[k] = x[len - 1]; x[len - 1] = t;
+      len--;
+      break;
+    }
+  while (len - done > 16) {
+    pair *y = x + done;
+    size_t n = len - done, lo = 0, i = 0, hi = n;
+    double piv = y[n / 2].p, sum = 0.0;
+    while (i < hi) {                  /* y: < piv | == piv | > piv */
+      if (y[i].p < piv) { t = y[i]; y[i] = y[lo]; y[lo] = t; lo++; i++; }
+      else if (y[i].p > piv) { hi--; t = y[i]; y[i] = y[hi]; y[hi] = t; }
+      else i++;
+    }
+    for (k = 0; k < lo; k++) sum += y[k].p;
+    if (sum > rem) { len = done + lo; continue; }   /* the run ends in < */
+    rem -= sum;
+    done += lo;
+    for (k = lo; k < hi && y[k].p <= rem; k++) {    /* the ties */
+      rem -= y[k].p;
+      done++;
+    }
+    if (k < hi) return done;          /* a tie did not fit */
+  }
+  sort_pairs(x + done, len - done);
+  for (k = done; k < len && x[k].p <= rem; k++) {
+    rem -= x[k].p;
+    done++;
+  }
+  return done;
 }
 
 /* Make room for `need` entries in the CSR arrays, keeping the first
 ** `used`. */
-static int sns_reserve (sns_ws *w, const ty_ot_opts *o, size_t used,
-                        size_t need) {
+static int sns_reserve (sns_ws *w, size_t used, size_t need) {
+  const ty_ot_opts *o = w->o;
   size_t cap;
   uint32_t *col;
   double *val;
@@ -960,41 +1161,41 @@ static int sns_reserve (sns_ws *w, const ty_ot_opts *o, size_t used,
   return 0;
 }
 
-/* Append entry (j, p) of the current row; the arrays have room. */
 #define PUSH(w, nz, jj, pp) \
   do { (w)->col[nz] = (uint32_t)(jj); (w)->val[nz] = (pp); (nz)++; } while (0)
 
-/* Row i's maximum (into w->jmax) and the sum of its other entries
-** (into w->rest), summed apart so that rs_i - max has no cancellation. */
-static void row_max (sns_ws *w, size_t i) {
-  const double *row = w->PT + i * w->pb->m;
+/* Row i of P into row[] (m), its maximum (w->jmax) and the sum of its
+** other entries (w->rest), summed apart so that rs_i - max has no
+** cancellation. */
+static void get_row (sns_ws *w, size_t i, double *row) {
+  const double *k = w->KT + i * w->pb->m;
   size_t m = w->pb->m, j, jm = 0;
-  double pmax = row[0], rest = 0.0;
-  for (j = 1; j < m; j++)
+  double ui = w->u[i], pmax = -1.0, rest = 0.0;
+  for (j = 0; j < m; j++) {
+    row[j] = ui * k[j] * w->v[j];
     if (row[j] > pmax) { pmax = row[j]; jm = j; }
+  }
   for (j = 0; j < m; j++) rest += j == jm ? 0.0 : row[j];
   w->jmax[i] = (uint32_t)jm;
   w->rest[i] = rest;
 }
 
 /* The mass rule: in row i drop the smallest entries while their total is
-** at most delta rs_i, always keeping the row maximum.  tmp: m pairs. */
-static int sparsify_mass (sns_ws *w, const ty_ot_opts *o, double delta,
-                          pair *tmp) {
+** at most delta rs_i, always keeping the row maximum.  Entries below
+** delta rs_i / m go at once; the others are sorted.  tmp: m pairs, row: m
+** doubles. */
+static int sparsify_mass (sns_ws *w, double delta, pair *tmp, double *row) {
   const otp *pb = w->pb;
   size_t n = pb->n, m = pb->m, i, j, nz = 0;
   int rc;
   w->rowptr[0] = 0;
   memset(w->dropc, 0, m * sizeof(double));
   for (i = 0; i < n; i++) {
-    const double *row = w->PT + i * m;
-    double budget, tau;
+    double budget = delta * w->rs[i], tau = budget / (double)m;
     double dropped = 0.0;
     size_t jm, cnt = 0, k, first;
-    row_max(w, i);
+    get_row(w, i, row);
     jm = w->jmax[i];
-    budget = delta * w->rs[i];
-    tau = budget / (double)m;
     for (j = 0; j < m; j++) {
       double p = row[j];
       if (p <= tau && j != jm) {
@@ -1003,13 +1204,9 @@ static int sparsify_mass (sns_ws *w, const ty_ot_opts *o, double delta,
       }
       else { tmp[cnt].p = p; tmp[cnt].j = (uint32_t)j; cnt++; }
     }
-    if (cnt > 1) qsort(tmp, cnt, sizeof(pair), pair_cmp);
-    for (first = 0; first < cnt; first++) {
-      if (tmp[first].j == jm || dropped + tmp[first].p > budget) break;
-      dropped += tmp[first].p;
-      w->dropc[tmp[first].j] += tmp[first].p;
-    }
-    if ((rc = sns_reserve(w, o, nz, nz + (cnt - first))) != 0) return rc;
+    first = drop_smallest(tmp, cnt, budget - dropped, jm);
+    for (k = 0; k < first; k++) w->dropc[tmp[k].j] += tmp[k].p;
+    if ((rc = sns_reserve(w, nz, nz + (cnt - first))) != 0) return rc;
     for (k = first; k < cnt; k++) PUSH(w, nz, tmp[k].j, tmp[k].p);
     w->rowptr[i + 1] = nz;
   }
@@ -1040,28 +1237,30 @@ static double kth_largest (double *x, size_t len, size_t k) {
 }
 
 /* The top-k rule: keep the ceil(lambda n m) largest entries of P (ties
-** kept) and each row's maximum.  copy: n m doubles. */
-static int sparsify_topk (sns_ws *w, const ty_ot_opts *o, double lambda,
-                          double *copy) {
+** kept) and each row's maximum.  copy: n m doubles, row: m. */
+static int sparsify_topk (sns_ws *w, double lambda, double *copy,
+                          double *row) {
   const otp *pb = w->pb;
   size_t n = pb->n, m = pb->m, nm = n * m, i, j, nz = 0, k, len = 0;
   double thr;
   int rc;
   k = (size_t)ceil(lambda * (double)nm);
   if (k < 1) k = 1;
-  for (i = 0; i < nm; i++)
-    if (w->PT[i] > 0.0) copy[len++] = w->PT[i];
+  for (i = 0; i < n; i++) {
+    get_row(w, i, row);
+    for (j = 0; j < m; j++)
+      if (row[j] > 0.0) copy[len++] = row[j];
+  }
   thr = len == 0 ? 0.0 : (k >= len ? 0.0 : kth_largest(copy, len, k));
   if (thr <= 0.0) thr = DBL_MIN;
   w->rowptr[0] = 0;
   memset(w->dropc, 0, m * sizeof(double));
   for (i = 0; i < n; i++) {
-    const double *row = w->PT + i * m;
     size_t c = 0, jm;
-    row_max(w, i);
+    get_row(w, i, row);
     jm = w->jmax[i];
     for (j = 0; j < m; j++) c += row[j] >= thr || j == jm;
-    if ((rc = sns_reserve(w, o, nz, nz + c)) != 0) return rc;
+    if ((rc = sns_reserve(w, nz, nz + c)) != 0) return rc;
     for (j = 0; j < m; j++) {
       if (row[j] >= thr || j == jm) PUSH(w, nz, j, row[j]);
       else w->dropc[j] += row[j];
@@ -1153,9 +1352,10 @@ static size_t sns_cg (sns_ws *w, double rtol, size_t maxit, int *rc,
 ** cancellation: S_jj = dropped_j + mu + sum_i p_ij (rs_i - p_ij + mu) /
 ** (rs_i + mu), where rs_i - p_ij is the row sum without its maximum when
 ** p_ij is that maximum.  Returns 0, 1 when S is not positive definite to
-** working precision, or TY_OT_ENOMEM. */
-static int sns_chol (sns_ws *w, const ty_ot_opts *o) {
+** working precision, TY_OT_ENOMEM or TY_EINTR. */
+static int sns_chol (sns_ws *w) {
   const otp *pb = w->pb;
+  const ty_ot_opts *o = w->o;
   size_t n = pb->n, m = pb->m, K = m - 1, i, j, k, a, b;
   double *S, *y = w->z, mu = w->shift;
   lapack_int info;
@@ -1164,6 +1364,7 @@ static int sns_chol (sns_ws *w, const ty_ot_opts *o) {
     w->x[n] = 0.0;
     return 0;
   }
+  if (K > INT_MAX) return 1;
   if (w->S == NULL) GET(w->S, o, K * K, double);
   S = w->S;
   memset(S, 0, K * K * sizeof(double));
@@ -1174,7 +1375,7 @@ static int sns_chol (sns_ws *w, const ty_ot_opts *o) {
   for (i = 0; i < n; i++) {
     double r = w->rs[i] + mu, gi = w->grad[i] / r;
     size_t lo = w->rowptr[i], hi = w->rowptr[i + 1];
-    if (ty_interrupted()) return TY_EINTR;
+    if ((i & 255) == 255 && ty_interrupted()) return TY_EINTR;
     for (a = lo; a < hi; a++) {
       double pa = w->val[a], restp;
       j = w->col[a];
@@ -1209,48 +1410,78 @@ static int sns_chol (sns_ws *w, const ty_ot_opts *o) {
 
 /* ---- line search ------------------------------------------------------- */
 
-/* sum_j P_ij phi(t_j) for row i, t_j = alpha (dFi + dG_j), phi(t) = e^t -
-** 1 - t: a series for |t| < 0.1, else exp(L + t) - P (1 + t) with
-** L = F_i + G_j - C_ij / eps.  *lmax gets max (L + t). */
-TY_SIMD static double phi_row (const double *p, const double *c, double Fi,
-                               const double *G, double dFi,
-                               const double *dG, double alpha, double ieps,
-                               size_t m, double *lmax) {
-  v8d s = VSPLAT(0.0), mx = VSPLAT(-INFINITY);
+/* phi(t) = e^t - 1 - t by its series, for |t| < 0.1 (error < 1e-17 t^2) */
+static inline __attribute__((always_inline)) v8d vphi_series (v8d t) {
+  v8d s = VSPLAT(1.0 / 3628800.0);
+  s = s * t + 1.0 / 362880.0;
+  s = s * t + 1.0 / 40320.0;
+  s = s * t + 1.0 / 5040.0;
+  s = s * t + 1.0 / 720.0;
+  s = s * t + 1.0 / 120.0;
+  s = s * t + 1.0 / 24.0;
+  s = s * t + 1.0 / 6.0;
+  s = s * t + 0.5;
+  return s * t * t;
+}
+
+/* sum_j P_ij phi(t_j) for row i, t_j = alpha (dFi + dG_j), without exp:
+** P e^t = (P e^(alpha dFi)) e^(alpha dG_j) (Ei and Eg given); valid when
+** |t| <= TMAX. */
+TY_SIMD static double phi_row_scaled (const double *k, double ui,
+                                      const double *v, double dFi,
+                                      const double *dG, double Ei,
+                                      const double *Eg, double alpha,
+                                      size_t m) {
+  v8d s = VSPLAT(0.0);
   size_t j, rest = m % 8, full = m - rest;
   for (j = 0; j <= full; j += 8) {
-    v8d pv, cv, gv, dgv, t, L, ser, ex, term;
+    v8d p, t, eg, big;
     v8i small;
     if (j == full) {
       if (rest == 0) break;
-      pv = vload_part(p + j, rest, 0.0);
-      cv = vload_part(c + j, rest, 0.0);
-      gv = vload_part(G + j, rest, -INFINITY);
-      dgv = vload_part(dG + j, rest, 0.0);
+      p = ui * vload_part(k + j, rest, 0.0) * vload_part(v + j, rest, 0.0);
+      t = alpha * (dFi + vload_part(dG + j, rest, 0.0));
+      eg = vload_part(Eg + j, rest, 0.0);
     }
     else {
-      pv = vload(p + j);
-      cv = vload(c + j);
-      gv = vload(G + j);
-      dgv = vload(dG + j);
+      p = ui * vload(k + j) * vload(v + j);
+      t = alpha * (dFi + vload(dG + j));
+      eg = vload(Eg + j);
     }
-    t = alpha * (dFi + dgv);
-    L = Fi + gv - cv * ieps;
-    ser = VSPLAT(1.0 / 3628800.0);
-    ser = ser * t + 1.0 / 362880.0;
-    ser = ser * t + 1.0 / 40320.0;
-    ser = ser * t + 1.0 / 5040.0;
-    ser = ser * t + 1.0 / 720.0;
-    ser = ser * t + 1.0 / 120.0;
-    ser = ser * t + 1.0 / 24.0;
-    ser = ser * t + 1.0 / 6.0;
-    ser = ser * t + 0.5;
-    ser = pv * (ser * t * t);
-    ex = vexp(L + t) - pv * (1.0 + t);
+    big = (p * Ei) * eg - p - p * t;
     small = (t < 0.1) & (t > -0.1);
-    term = vselect(small, ser, ex);
-    /* padding lanes have L = -inf: their term is 0 */
-    s += vselect(L > VSPLAT(-INFINITY), term, VSPLAT(0.0));
+    s += vselect(small, p * vphi_series(t), big);
+  }
+  return hsum(s);
+}
+
+/* the same from the potentials, for large steps: exp(L + t) - P (1 + t)
+** with L = F_i + G_j - C_ij / eps; *lmax gets max (L + t) */
+TY_SIMD static double phi_row_exact (const double *k, double ui,
+                                     const double *v, const double *c,
+                                     double Fi, const double *G, double dFi,
+                                     const double *dG, double alpha,
+                                     double ieps, size_t m, double *lmax) {
+  v8d s = VSPLAT(0.0), mx = VSPLAT(-INFINITY);
+  size_t j, rest = m % 8, full = m - rest;
+  for (j = 0; j <= full; j += 8) {
+    v8d p, t, L, ex;
+    v8i small;
+    if (j == full) {
+      if (rest == 0) break;
+      p = ui * vload_part(k + j, rest, 0.0) * vload_part(v + j, rest, 0.0);
+      t = alpha * (dFi + vload_part(dG + j, rest, 0.0));
+      L = Fi + vload_part(G + j, rest, -INFINITY) -
+          vload_part(c + j, rest, 0.0) * ieps;
+    }
+    else {
+      p = ui * vload(k + j) * vload(v + j);
+      t = alpha * (dFi + vload(dG + j));
+      L = Fi + vload(G + j) - vload(c + j) * ieps;
+    }
+    ex = vexp(L + t) - p * (1.0 + t);
+    small = (t < 0.1) & (t > -0.1);
+    s += vselect(small, p * vphi_series(t), ex);
     mx = vmax(mx, L + t);
   }
   *lmax = hmax(mx);
@@ -1261,82 +1492,77 @@ static void phi_work (void *arg, size_t lo, size_t hi, int tid) {
   sns_ws *w = (sns_ws *)arg;
   const otp *pb = w->pb;
   size_t m = pb->m, i;
-  double s = 0.0, mx = -INFINITY;
+  double s = 0.0, mx = -INFINITY, a = w->alpha;
   for (i = lo; i < hi; i++) {
-    double l;
-    s += phi_row(w->PT + i * m, w->CT + i * m, w->F[i], w->G, w->dF[i],
-                 w->dG, w->alpha, pb->ieps, m, &l);
-    if (l > mx) mx = l;
+    const double *k = w->KT + i * m;
+    if (w->exact_ls) {
+      double l;
+      s += phi_row_exact(k, w->u[i], w->v, w->CT + i * m, w->F[i], w->G,
+                         w->dF[i], w->dG, a, pb->ieps, m, &l);
+      if (l > mx) mx = l;
+    }
+    else
+      s += phi_row_scaled(k, w->u[i], w->v, w->dF[i], w->dG,
+                          exp(a * w->dF[i]), w->Eg, a, m);
   }
   w->part[tid][0] = s;
   w->part[tid][1] = mx;
 }
 
-/* sum P phi(alpha s), or -1 when some L + alpha s exceeds 700 */
-static double sns_phi (sns_ws *w, const ty_ot_opts *o, double alpha) {
+/* sum P phi(alpha s) over all entries, or -1 when a step that large would
+** overflow (some L + alpha s above 700) */
+static double sns_phi (sns_ws *w, double alpha, double dmax) {
   const otp *pb = w->pb;
-  int nt = pick_threads(o, pb->n * pb->m, PAR_MIN_EXP), t;
+  size_t j;
+  int nt = pick_threads(w->o, pb->n * pb->m, PAR_MIN_MEM), t;
   double s = 0.0, mx = -INFINITY;
   w->alpha = alpha;
+  w->exact_ls = alpha * dmax > TMAX;
+  if (!w->exact_ls)
+    for (j = 0; j < pb->m; j++) w->Eg[j] = exp(alpha * w->dG[j]);
   par_for(nt, pb->n, phi_work, w);
   for (t = 0; t < nt; t++) {
     s += w->part[t][0];
     if (w->part[t][1] > mx) mx = w->part[t][1];
   }
-  if (mx > 700.0 || s != s) return -1.0;
+  if (mx > 700.0 || !(s == s) || s == HUGE_VAL) return -1.0;
   return s < 0.0 ? 0.0 : s;
 }
 
 /* ---- the driver -------------------------------------------------------- */
 
-/* one log-domain sweep (a fallback) */
-static void sns_sweep (const otp *pb, const ty_ot_opts *o, const double *CT,
-                       double *F, double *G) {
-  double err[2];
-  half_sweep(o, pb->C, pb->n, pb->m, F, pb->b, pb->lb, NULL, pb->ieps, G,
-             err);
-  half_sweep(o, CT, pb->m, pb->n, G, pb->a, pb->la, NULL, pb->ieps, F, err);
-}
-
-/* SNS on a problem with n >= m; C is pb->C, CT its transpose. */
+/* SNS on a problem with n >= m; C is pb->C, CT its transpose; F and G
+** hold the start. */
 static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
                      double *F, double *G, ty_ot_info *info) {
   ctx cx;
-  sk_state st;
   sns_ws w;
-  size_t n = pb->n, m = pb->m, N = n + m, nm = n * m, i, steps = 0;
-  double *Gn, *dF, *dG, *copy = NULL, best = INFINITY;
+  size_t n = pb->n, m = pb->m, N = n + m, nm = n * m, i, k, steps = 0;
+  size_t since = 0;
+  double *copy = NULL, *row, best = INFINITY;
   double lambda0 = o->lambda > 0.0 ? o->lambda : 2.0 / (double)n, lambda;
-  pair *tmp = NULL;
-  size_t since = 0, backtracked = 0;
   double t0 = now(), prev_err = INFINITY, prev_dual = -INFINITY;
-  int rc, last = 0;         /* 0 none, 1 Newton, 2 fallback sweep */
+  pair *tmp = NULL;
+  int rc, last = 0, backtracked = 0;   /* last: 0 none, 1 Newton, 2 sweep */
   int chol = o->solver == TY_OT_CHOL;
-  ty_ot_opts wo = *o;
   if (lambda0 > 1.0) lambda0 = 1.0;
   lambda = lambda0;
   cx.o = o;
   cx.iters = 0;
-  GET(Gn, o, m, double);
-  /* 1. warm-up: log-domain Sinkhorn sweeps */
-  st.best = INFINITY;
-  st.since = 0;
-  st.done = 0;
-  wo.maxiter = o->warmup;
-  wo.err_norm = TY_OT_ERR_L1;
-  cx.o = &wo;
-  rc = sinkhorn_log(&cx, pb, CT, F, G, Gn, &st, info);
-  cx.o = o;
-  if (rc != 0) return rc;
-  info->sinkhorn_iters = info->iters;
-  info->time_warmup = now() - t0;
-  if (info->converged) return 0;
-  /* 2. Newton */
   memset(&w, 0, sizeof w);
   w.pb = pb;
-  w.C = pb->C;
+  w.o = o;
   w.CT = CT;
-  GET(w.PT, o, nm, double);
+  w.F = F;
+  w.G = G;
+  GET(w.KT, o, nm, double);
+  GET(w.Fa, o, n, double);
+  GET(w.Ga, o, m, double);
+  GET(w.u, o, n, double);
+  GET(w.v, o, m, double);
+  GET(w.unew, o, n, double);
+  GET(w.vnew, o, m, double);
+  GET(w.acc, o, (size_t)MAXTHREADS * m, double);
   GET(w.rs, o, n, double);
   GET(w.cs, o, m, double);
   GET(w.csp, o, (size_t)MAXTHREADS * m, double);
@@ -1347,25 +1573,42 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
   GET(w.p, o, N, double);
   GET(w.q, o, N, double);
   GET(w.diag, o, N, double);
+  GET(w.dF, o, n, double);
+  GET(w.dG, o, m, double);
+  GET(w.Eg, o, m, double);
   GET(w.rowptr, o, n + 1, size_t);
   GET(w.dropc, o, m, double);
   GET(w.rest, o, n, double);
   GET(w.jmax, o, n, uint32_t);
-  GET(dF, o, n, double);
-  GET(dG, o, m, double);
+  GET(row, o, m, double);
   if (o->sparsify == TY_OT_TOPK) GET(copy, o, nm, double);
   else GET(tmp, o, m, pair);
-  if ((rc = sns_reserve(&w, o, 0, 8 * (n + m))) != 0) return rc;
-  w.F = F;
-  w.G = G;
-  w.dF = dF;
-  w.dG = dG;
+  if ((rc = sns_reserve(&w, 0, 8 * (n + m))) != 0) return rc;
+  absorb(&w);
+  /* 1. warm-up: Sinkhorn sweeps; the error after sweep k is measured by
+  ** sweep k + 1 (after the last one, by the Newton stage's first plan) */
+  for (k = 0; k < o->warmup; k++) {
+    double e;
+    if (ty_interrupted()) return TY_EINTR;
+    sns_sweep(&w, &e);
+    info->sinkhorn_iters++;
+    if (k > 0) {
+      if ((rc = report(&cx, 0, e, 0.0)) != 0) return rc;
+      if (e <= o->tol && confirm(pb, o, F, G, o->tol)) {
+        info->converged = 1;            /* reported below */
+        break;
+      }
+    }
+  }
+  last = o->warmup > 0 ? 2 : 0;
+  info->time_warmup = now() - t0;
+  /* 2. Newton */
   for (;;) {
-    double sum, err = 0.0, gx = 0.0, dual, alpha = 1.0, minsum;
+    double sum, err = 0.0, gx = 0.0, dual, alpha = 1.0, minsum = INFINITY;
+    double dmax = 0.0;
     size_t trial;
     int ok = 0;
-    sum = sns_plan(&w, o);
-    minsum = INFINITY;
+    sum = sns_plan(&w);
     for (i = 0; i < n; i++) {
       w.grad[i] = pb->a[i] - w.rs[i];
       err += fabs(w.grad[i]);
@@ -1385,7 +1628,8 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
                  : (0.9 * lambda > lambda0 ? 0.9 * lambda : lambda0);
     }
     prev_err = err;
-    if (err <= o->tol && confirm(pb, o, F, G, o->tol)) {
+    if (info->converged ||
+        (err <= o->tol && confirm(pb, o, F, G, o->tol))) {
       info->converged = 1;
       info->stop_reason = TY_OT_STOP_TOL;
       break;
@@ -1409,20 +1653,20 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
     /* sparsify, solve, search; any failure falls back to a sweep */
     if (minsum > 0.0) {
       if (o->sparsify == TY_OT_TOPK)
-        rc = sparsify_topk(&w, o, lambda, copy);
+        rc = sparsify_topk(&w, lambda, copy, row);
       else
-        rc = sparsify_mass(&w, o, o->masstol * fmin(1.0, err / pb->mass),
-                           tmp);
+        rc = sparsify_mass(&w, o->masstol * fmin(1.0, err / pb->mass), tmp,
+                           row);
       if (rc != 0) return rc;
       info->nnz = w.rowptr[n];
       /* a shifted retry when the first solve fails */
       for (trial = 0; trial < 2 && !ok; trial++) {
-        double dmax = 0.0;
+        double big = 0.0;
         w.shift = 0.0;
         if (trial == 1) {
-          for (i = 0; i < n; i++) dmax = fmax(dmax, w.rs[i]);
-          for (i = 0; i < m; i++) dmax = fmax(dmax, w.cs[i]);
-          w.shift = fmax(1e-3 * sqrt(dot(w.grad, w.grad, N)), 1e-14 * dmax);
+          for (i = 0; i < n; i++) big = fmax(big, w.rs[i]);
+          for (i = 0; i < m; i++) big = fmax(big, w.cs[i]);
+          w.shift = fmax(1e-3 * sqrt(dot(w.grad, w.grad, N)), 1e-14 * big);
         }
         if (!chol) {
           double rtol = fmax(1e-12, fmin(0.1, err / pb->mass));
@@ -1430,13 +1674,13 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
           int reached, can_chol = o->solver == TY_OT_SOLVER_AUTO &&
                                   m <= TY_OT_CHOL_MAX;
           if (can_chol) {     /* CG may cost what a factorization costs */
-            double work = (double)m * (double)m * (double)m / 3.0, it;
+            double work = (double)m * (double)m * (double)m / 3.0, its;
             for (i = 0; i < n; i++) {
-              double k = (double)(w.rowptr[i + 1] - w.rowptr[i]);
-              work += k * k;
+              double c = (double)(w.rowptr[i + 1] - w.rowptr[i]);
+              work += c * c;
             }
-            it = work / (2.0 * (double)w.rowptr[n] + 10.0 * (double)N);
-            if (it < (double)maxit) maxit = it > 50.0 ? (size_t)it : 50;
+            its = work / (2.0 * (double)w.rowptr[n] + 10.0 * (double)N);
+            if (its < (double)maxit) maxit = its > 50.0 ? (size_t)its : 50;
           }
           cgit = sns_cg(&w, rtol, maxit, &rc, &reached);
           if (rc != 0) return rc;
@@ -1445,7 +1689,7 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
           if (!reached && can_chol) chol = 1;   /* from now on */
         }
         if (chol) {
-          rc = sns_chol(&w, o);
+          rc = sns_chol(&w);
           if (rc < 0) return rc;
           ok = rc == 0;
         }
@@ -1457,25 +1701,31 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
       }
       w.shift = 0.0;
     }
-    if (ok) {
-      memcpy(dF, w.x, n * sizeof(double));
-      memcpy(dG, w.x + n, m * sizeof(double));
+    if (ok) {          /* Armijo on the exact increment of D */
+      double mf = 0.0, mg = 0.0;
+      memcpy(w.dF, w.x, n * sizeof(double));
+      memcpy(w.dG, w.x + n, m * sizeof(double));
+      for (i = 0; i < n; i++) mf = fmax(mf, fabs(w.dF[i]));
+      for (i = 0; i < m; i++) mg = fmax(mg, fabs(w.dG[i]));
+      dmax = mf + mg;
       ok = 0;
       for (trial = 0; trial < 40; trial++, alpha *= 0.5) {
-        double phi = sns_phi(&w, o, alpha);
+        double phi = sns_phi(&w, alpha, dmax);
         if (phi >= 0.0 && (1.0 - 1e-4) * alpha * gx >= phi) { ok = 1; break; }
         if (ty_interrupted()) return TY_EINTR;
       }
     }
     if (ok) {
-      for (i = 0; i < n; i++) F[i] += alpha * dF[i];
-      for (i = 0; i + 1 < m; i++) G[i] += alpha * dG[i];
+      for (i = 0; i < n; i++) F[i] += alpha * w.dF[i];
+      for (i = 0; i + 1 < m; i++) G[i] += alpha * w.dG[i];
+      if (!rescale(&w)) absorb(&w);
       info->newton_iters++;
       last = 1;
       backtracked = alpha < 1.0;
     }
     else {
-      sns_sweep(pb, o, CT, F, G);
+      double e;
+      sns_sweep(&w, &e);
       info->sinkhorn_iters++;
       info->fallbacks++;
       if (o->sparsify == TY_OT_TOPK)
@@ -1494,6 +1744,7 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   size_t n = pb->n, m = pb->m;
   double *CT;
   otp tp;
+  int rc;
   GET(CT, o, n * m, double);
   transpose(CT, pb->C, n, m);
   if (n >= m) return sns_core(pb, CT, o, F, G, info);
@@ -1509,7 +1760,13 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   tp.mass = pb->mass;
   tp.P = pb->P;
   tp.work = pb->work;
-  return sns_core(&tp, pb->C, o, G, F, info);
+  tp.done = pb->done;
+  rc = sns_core(&tp, pb->C, o, G, F, info);
+  if (rc == 0 && pb->done->iters == 1) {  /* P holds the transposed plan */
+    memcpy(CT, pb->P, n * m * sizeof(double));
+    transpose(pb->P, CT, m, n);
+  }
+  return rc;
 }
 
 /* ====================================================================== */
@@ -1535,6 +1792,7 @@ void ty_ot_defaults (ty_ot_opts *o, int sns) {
 static int solve (const ty_ot_problem *in, const ty_ot_opts *o, double *P,
                   double *f, double *g, ty_ot_info *info, int sns) {
   otp pb;
+  ty_ot_info final;
   size_t n = in->n, m = in->m, nc = 0, mc = 0, i, j, *ia, *jb;
   double sa = 0.0, sb = 0.0, *a, *b, *la, *lb, *F, *G, *work, t0 = now();
   double *Cc, *Pc;
@@ -1590,10 +1848,18 @@ static int solve (const ty_ot_problem *in, const ty_ot_opts *o, double *P,
   GET(work, o, (MAXTHREADS + 1) * (nc + mc), double);
   pb.P = Pc;
   pb.work = work;
+  pb.done = &final;
+  final.iters = 0;
   rc = sns ? sns_solve(&pb, o, F, G, info) : sinkhorn_solve(&pb, o, F, G,
                                                             info);
   if (rc != 0) return rc;
-  finish(&pb, o, F, G, Pc, work, info);
+  if (info->stop_reason == TY_OT_STOP_TOL && final.iters == 1) {
+    info->err = final.err;              /* the confirmed plan is in Pc */
+    info->cost = final.cost;
+    info->objective = final.objective;
+    info->dual = final.dual;
+  }
+  else finish(&pb, o, F, G, Pc, work, info);
   info->converged = info->stop_reason == TY_OT_STOP_TOL;
   if (Pc != P) {
     memset(P, 0, n * m * sizeof(double));
