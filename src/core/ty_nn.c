@@ -242,6 +242,36 @@ static void sigmoid_block (double *a, const double *z, double bias,
   }
 }
 
+/* a = max(z + bias, 0), n a multiple of 8 (branch-free: the signs of a
+** layer's pre-activations are as good as random) */
+NN_CLONES
+static void relu_block (double *a, const double *z, double bias, size_t n) {
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i;
+  for (i = 0; i < n; i += 8) {
+    v8d v;
+    memcpy(&v, z + i, sizeof v);
+    v = v + bias;
+    v = BLEND(v > 0.0, v, zero);
+    memcpy(a + i, &v, sizeof v);
+  }
+}
+
+/* g = 0 where a <= 0, n a multiple of 8 */
+NN_CLONES
+static void drelu_block (double *restrict g, const double *restrict a,
+                         size_t n) {
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i;
+  for (i = 0; i < n; i += 8) {
+    v8d gv, av;
+    memcpy(&gv, g + i, sizeof gv);
+    memcpy(&av, a + i, sizeof av);
+    gv = BLEND(av > 0.0, gv, zero);
+    memcpy(g + i, &gv, sizeof gv);
+  }
+}
+
 /* g *= 1 - a^2 (tanh) or a (1 - a) (sigmoid), n a multiple of 8 */
 NN_CLONES
 static void dtanh_block (double *restrict g, const double *restrict a,
@@ -289,7 +319,10 @@ static void act_column (int act, double *z, double *a, double bias,
       for (i = nv; i < n; i++) a[i] = tanh(z[i] + bias);
       break;
     case TY_NN_RELU:
-      for (i = 0; i < n; i++) {
+#if NN_VECTOR
+      relu_block(a, z, bias, nv);
+#endif
+      for (i = nv; i < n; i++) {
         double v = z[i] + bias;
         a[i] = v > 0.0 ? v : 0.0;
       }
@@ -324,7 +357,10 @@ static void act_grad (int act, double *g, const double *a, const double *z,
       for (i = nv; i < n; i++) g[i] *= 1.0 - a[i] * a[i];
       break;
     case TY_NN_RELU:
-      for (i = 0; i < n; i++) g[i] = a[i] > 0.0 ? g[i] : 0.0;
+#if NN_VECTOR
+      drelu_block(g, a, nv);
+#endif
+      for (i = nv; i < n; i++) g[i] = a[i] > 0.0 ? g[i] : 0.0;
       break;
     case TY_NN_SIGMOID:
 #if NN_VECTOR
