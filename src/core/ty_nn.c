@@ -659,8 +659,10 @@ int ty_nn_parse_params (ty_nn *net, const char *s, size_t len, size_t pos,
   r.s = s; r.len = len; r.pos = pos;
   for (l = 0; l < net->nlayers; l++) {
     ty_nn_layer *ly = &net->layer[l];
-    for (i = 0; i < ly->out; i++)
+    for (i = 0; i < ly->out; i++) {
       if (get_numbers(&r, ly->W + i, ly->in, ly->out)) goto bad;
+      if ((i & 255) == 255 && ty_interrupted()) return TY_EINTR;
+    }
     if (get_numbers(&r, ly->b, ly->out, 1)) goto bad;
   }
   while (r.pos < r.len && strchr(" \t\r\n", s[r.pos]) != NULL) r.pos++;

@@ -167,7 +167,8 @@ int ty_nn_parse_arch (const char *s, size_t len, ty_nn_arch *arch,
                       size_t *pos, char *err, size_t errlen);
 
 /* Read the parameters from s + pos into a network set up from that arch;
-** every number must be finite and nothing but white space may follow. */
+** every number must be finite and nothing but white space may follow.
+** Returns TY_NN_OK, TY_NN_EFORMAT (message in err) or TY_EINTR. */
 int ty_nn_parse_params (ty_nn *net, const char *s, size_t len, size_t pos,
                         char *err, size_t errlen);
 

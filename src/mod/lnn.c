@@ -322,9 +322,11 @@ static int nn_parse (lua_State *L) {
     goto fail;
   }
   n = newnet(L, &arch);
-  if (ty_nn_parse_params(&n->net, s, len, pos, err, sizeof err) != TY_NN_OK)
-    goto fail;
-  return 1;
+  switch (ty_nn_parse_params(&n->net, s, len, pos, err, sizeof err)) {
+    case TY_NN_OK: return 1;
+    case TY_EINTR: return ty_raise_interrupt(L);
+    default: goto fail;
+  }
 fail:
   luaL_pushfail(L);
   lua_pushfstring(L, "%s: %s", name, err);

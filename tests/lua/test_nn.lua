@@ -588,6 +588,57 @@ do
       t.near(gotL, Lf, 1e-10 * Lf:abs():max(), variant .. ": Linv after step " .. s .. " equals linalg.inv")
     end
   end
+  -- the paper's printed closed form is not the inverse of its running
+  -- average; the "ema" variant's update is
+  do
+    local gm = 0.9
+    local Lf = linalg.inv(spd_inv(3, 5))          -- a factor L, SPD
+    local x = mat{0.5, -1, 2}
+    local Li = linalg.inv(Lf)
+    local u = Li * x
+    local c = (1 - gm) / (gm * gm * (1 + gm * (1 - gm) * x:dot(u)))
+    local printed = Li * gm + u * u:t() * c
+    local Lnew = Lf * gm + x * x:t() * (1 - gm)
+    local off = (printed * Lnew - mat.eye(3)):norm()
+    t.ok(off > 0.3, string.format(
+         "the printed MKOR formula is far from the inverse of gamma L + (1 - gamma) x x^T (%.2f)", off))
+    local cc = (1 - gm) / gm
+    local ema = Li / gm - u * u:t() * ((cc / gm) / (1 + cc * x:dot(u)))
+    t.near(ema * Lnew, mat.eye(3), 1e-12, "the ema variant's Sherman-Morrison form is")
+  end
+  -- "code": an entry above reset_threshold trips the guard; the output
+  -- side resets in the same factor step, the input side at the next one
+  do
+    local c = linear_case(34)
+    local opt = optim.mkor(c.net, {base = sgd(0), inv_freq = 1, stat_decay = 0.5})
+    opt:set_factors(1, mat.eye(4) * 40, spd_inv(2, 6))
+    opt:step()
+    local R, Lf = opt:factors(1)
+    t.is(opt.resets, 1, "reset guard trips on a large entry")
+    t.ok(R:abs():max() > 2, "the tripped input-side factor stays until the next factor step")
+    t.near(Lf, mat.eye(2), 0, "the output side resets in the same factor step")
+    c.net:backward(select(2, nn.mse(c.net:forward(c.X), c.T)))
+    opt:step()
+    R = opt:factors(1)
+    t.near(R, mat.eye(4), 0, "the input side resets at the next factor step")
+  end
+  -- "ema": above reset_threshold the factor is blended toward I
+  do
+    local gm, zeta = 0.95, 0.9
+    local c = linear_case(35)
+    local opt = optim.mkor(c.net, {base = sgd(0), inv_freq = 1, variant = "ema",
+                                   stat_decay = gm, stabilization_factor = 1 - zeta})
+    local R0 = mat.eye(4) * 2
+    opt:set_factors(1, R0, mat.eye(2))
+    opt:step()
+    local a = mkor_stats(c, 100)
+    local F = linalg.inv(linalg.inv(R0) * gm + a * a:t() * (1 - gm))
+    if F:abs():max() > 2 then F = F * zeta + mat.eye(4) * (1 - zeta) end
+    t.ok(linalg.inv(linalg.inv(R0) * gm + a * a:t() * (1 - gm)):abs():max() > 2,
+         "ema case exceeds the threshold")
+    t.near((opt:factors(1)), F, 1e-12, "ema: stabilized toward I by zeta")
+    t.is(opt.resets, 0, "ema: the stabilizer is not a reset")
+  end
   -- a fresh MKOR's first factor step only initializes: F = I
   local c = linear_case(32)
   local opt = optim.mkor(c.net, {base = sgd(1), inv_freq = 1})
