@@ -78,6 +78,13 @@ v8d vselect (v8i mask, v8d yes, v8d no) {
   return (v8d)((mask & (v8i)yes) | (~mask & (v8i)no));
 }
 
+/* |a|: the sign bit cleared (one comparison per mask keeps GCC from
+** splitting the vector into lanes) */
+static inline __attribute__((always_inline)) v8d vabs (v8d a) {
+  const v8i mask = (v8i){0, 0, 0, 0, 0, 0, 0, 0} + 0x7fffffffffffffffLL;
+  return (v8d)((v8i)a & mask);
+}
+
 static inline __attribute__((always_inline)) v8d vmax (v8d a, v8d b) {
   return vselect(a > b, a, b);
 }
@@ -892,6 +899,10 @@ typedef struct sns_ws {
   uint32_t *col;
   double *val;
   size_t cap;               /* room in col and val */
+  size_t *colptr;           /* the same entries by columns (CSC) */
+  uint32_t *row_of;
+  double *cval;
+  size_t ccap;              /* room in row_of and cval */
   double *dropc;            /* dropped mass of each column (m) */
   double *rest;             /* row sum without the row maximum (n) */
   uint32_t *jmax;           /* where the row maximum is (n) */
@@ -1161,6 +1172,29 @@ static int sns_reserve (sns_ws *w, size_t used, size_t need) {
   return 0;
 }
 
+/* The kept entries by columns: a counting sort of the CSR arrays. */
+static int build_csc (sns_ws *w) {
+  size_t n = w->pb->n, m = w->pb->m, nz = w->rowptr[n], i, j, a;
+  if (nz > w->ccap) {
+    size_t cap = nz + nz / 2 + 64;
+    GET(w->row_of, w->o, cap, uint32_t);
+    GET(w->cval, w->o, cap, double);
+    w->ccap = cap;
+  }
+  for (j = 0; j <= m; j++) w->colptr[j] = 0;
+  for (a = 0; a < nz; a++) w->colptr[w->col[a] + 1]++;
+  for (j = 0; j < m; j++) w->colptr[j + 1] += w->colptr[j];
+  for (i = 0; i < n; i++)
+    for (a = w->rowptr[i]; a < w->rowptr[i + 1]; a++) {
+      size_t at = w->colptr[w->col[a]]++;
+      w->row_of[at] = (uint32_t)i;
+      w->cval[at] = w->val[a];
+    }
+  for (j = m; j > 0; j--) w->colptr[j] = w->colptr[j - 1];
+  w->colptr[0] = 0;
+  return 0;
+}
+
 #define PUSH(w, nz, jj, pp) \
   do { (w)->col[nz] = (uint32_t)(jj); (w)->val[nz] = (pp); (nz)++; } while (0)
 
@@ -1182,30 +1216,79 @@ static void get_row (sns_ws *w, size_t i, double *row) {
 
 /* The mass rule: in row i drop the smallest entries while their total is
 ** at most delta rs_i, always keeping the row maximum.  Entries below
-** delta rs_i / m go at once; the others are sorted.  tmp: m pairs, row: m
-** doubles. */
+** delta rs_i / m go at once; among the others drop_smallest decides.  Also
+** sets jmax and rest.  tmp: m pairs, row: m doubles. */
+/* Row i of P into row (m): p_j = ui k_j v_j; returns its maximum */
+TY_SIMD static double mass_row1 (double *row, const double *k, double ui,
+                                 const double *v, size_t m) {
+  v8d mx = VSPLAT(-1.0);
+  size_t j, rest = m % 8, full = m - rest;
+  for (j = 0; j < full; j += 8) {
+    v8d p = ui * vload(k + j) * vload(v + j);
+    vstore(row + j, p);
+    mx = vmax(mx, p);
+  }
+  for (; j < m; j++) {
+    row[j] = ui * k[j] * v[j];
+    if (row[j] > mx[0]) mx[0] = row[j];
+  }
+  return vhmax(mx);
+}
+
+/* The entries of row (m) at most tau are added to dropc and to *dropped;
+** the others are listed in tmp (count returned); *rest gets the sum of
+** all.  (The caller zeroes the row maximum first.) */
+TY_SIMD static size_t mass_row2 (const double *row, size_t m, double tau,
+                                 double *dropc, pair *tmp, double *dropped,
+                                 double *rest) {
+  v8d sd = VSPLAT(0.0), sr = VSPLAT(0.0);
+  size_t j, k, cnt = 0, full = m - m % 8;
+  double d = 0.0, r = 0.0;
+  for (j = 0; j < full; j += 8) {
+    v8d p = vload(row + j), small;
+    small = vselect(p <= VSPLAT(tau), p, VSPLAT(0.0));
+    vstore(dropc + j, vload(dropc + j) + small);
+    sd += small;
+    sr += p;
+    if (vhmax(p) > tau)                        /* list the survivors */
+      for (k = j; k < j + 8; k++)
+        if (row[k] > tau) {
+          tmp[cnt].p = row[k];
+          tmp[cnt].j = (uint32_t)k;
+          cnt++;
+        }
+  }
+  for (k = full; k < m; k++) {
+    r += row[k];
+    if (row[k] <= tau) { d += row[k]; dropc[k] += row[k]; }
+    else { tmp[cnt].p = row[k]; tmp[cnt].j = (uint32_t)k; cnt++; }
+  }
+  *dropped = d + hsum(sd);
+  *rest = r + hsum(sr);
+  return cnt;
+}
+
 static int sparsify_mass (sns_ws *w, double delta, pair *tmp, double *row) {
   const otp *pb = w->pb;
-  size_t n = pb->n, m = pb->m, i, j, nz = 0;
+  size_t n = pb->n, m = pb->m, i, nz = 0;
   int rc;
   w->rowptr[0] = 0;
   memset(w->dropc, 0, m * sizeof(double));
   for (i = 0; i < n; i++) {
     double budget = delta * w->rs[i], tau = budget / (double)m;
-    double dropped = 0.0;
-    size_t jm, cnt = 0, k, first;
-    get_row(w, i, row);
-    jm = w->jmax[i];
-    for (j = 0; j < m; j++) {
-      double p = row[j];
-      if (p <= tau && j != jm) {
-        dropped += p;
-        w->dropc[j] += p;
-      }
-      else { tmp[cnt].p = p; tmp[cnt].j = (uint32_t)j; cnt++; }
-    }
-    first = drop_smallest(tmp, cnt, budget - dropped, jm);
+    double dropped, rest, pmax;
+    size_t jm = 0, cnt, k, first;
+    pmax = mass_row1(row, w->KT + i * m, w->u[i], w->v, m);
+    while (row[jm] != pmax && jm + 1 < m) jm++;
+    row[jm] = 0.0;                      /* kept apart */
+    cnt = mass_row2(row, m, tau, w->dropc, tmp, &dropped, &rest);
+    w->jmax[i] = (uint32_t)jm;
+    w->rest[i] = rest;
+    first = drop_smallest(tmp, cnt, budget - dropped, m);
     for (k = 0; k < first; k++) w->dropc[tmp[k].j] += tmp[k].p;
+    tmp[cnt].p = pmax;
+    tmp[cnt].j = (uint32_t)jm;
+    cnt++;
     if ((rc = sns_reserve(w, nz, nz + (cnt - first))) != 0) return rc;
     for (k = first; k < cnt; k++) PUSH(w, nz, tmp[k].j, tmp[k].p);
     w->rowptr[i + 1] = nz;
@@ -1272,75 +1355,128 @@ static int sparsify_topk (sns_ws *w, double lambda, double *copy,
 
 /* ---- the Newton system ------------------------------------------------- */
 
-/* y = (M~' + shift I) x on the reduced system: x has n + m entries, its
-** last one 0, and so has y.  M~ = [[diag rs, P~], [P~^T, diag cs]]. */
-static void sns_matvec (const sns_ws *w, const double *x, double *y) {
-  const otp *pb = w->pb;
-  size_t n = pb->n, m = pb->m, i, k;
-  const double *xg = x + n;
-  double *yg = y + n;
-  for (k = 0; k < m; k++) yg[k] = (w->cs[k] + w->shift) * xg[k];
-  for (i = 0; i < n; i++) {
-    double xi = x[i], acc = (w->rs[i] + w->shift) * xi;
-    for (k = w->rowptr[i]; k < w->rowptr[i + 1]; k++) {
-      uint32_t j = w->col[k];
-      acc += w->val[k] * xg[j];
-      yg[j] += w->val[k] * xi;
-    }
-    y[i] = acc;
-  }
-  yg[m - 1] = 0.0;
-}
-
 static double dot (const double *x, const double *y, size_t n) {
   return vdot(x, y, n);
 }
 
-/* Solve (M~' + shift I) x = grad' by CG with the Jacobi preconditioner,
-** from x = 0, to relative residual rtol or maxit iterations.  Returns
-** the iterations (0: breakdown before any progress); *reached says
-** whether rtol was met, *rc is 0 or TY_EINTR. */
+/* The diagonal of the Schur complement S = D_c - P'^T D_r^-1 P' (see
+** sns_chol) into d (m - 1), formed without cancellation:
+**   S_jj = dropped_j + mu + sum_i p_ij (rs_i - p_ij + mu) / (rs_i + mu),
+** where rs_i - p_ij is the row sum without its maximum when p_ij is that
+** maximum. */
+static void schur_diag (const sns_ws *w, double *d) {
+  size_t n = w->pb->n, K = w->pb->m - 1, i, a;
+  double mu = w->shift;
+  for (a = 0; a < K; a++) d[a] = w->dropc[a] + mu;
+  for (i = 0; i < n; i++) {
+    double r = w->rs[i] + mu;
+    for (a = w->rowptr[i]; a < w->rowptr[i + 1]; a++) {
+      size_t j = w->col[a];
+      double pa = w->val[a];
+      if (j >= K) continue;
+      d[j] += pa * ((j == w->jmax[i] ? w->rest[i] : w->rs[i] - pa) + mu) / r;
+    }
+  }
+}
+
+/* y = S x for x, y of m - 1 (x[m-1] is read as 0), t: n scratch */
+static void schur_matvec (const sns_ws *w, const double *x, double *y,
+                          double *t) {
+  size_t n = w->pb->n, m = w->pb->m, K = m - 1, i, j, a;
+  double mu = w->shift;
+  for (i = 0; i < n; i++) {           /* four sums: no add chain */
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t hi = w->rowptr[i + 1];
+    const double *val = w->val;
+    const uint32_t *col = w->col;
+    for (a = w->rowptr[i]; a + 4 <= hi; a += 4) {
+      s0 += val[a] * x[col[a]];
+      s1 += val[a + 1] * x[col[a + 1]];
+      s2 += val[a + 2] * x[col[a + 2]];
+      s3 += val[a + 3] * x[col[a + 3]];
+    }
+    for (; a < hi; a++) s0 += val[a] * x[col[a]];
+    t[i] = ((s0 + s1) + (s2 + s3)) / (w->rs[i] + mu);
+  }
+  for (j = 0; j < K; j++) {           /* by columns: gathers again */
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t hi = w->colptr[j + 1];
+    const double *val = w->cval;
+    const uint32_t *row = w->row_of;
+    for (a = w->colptr[j]; a + 4 <= hi; a += 4) {
+      s0 += val[a] * t[row[a]];
+      s1 += val[a + 1] * t[row[a + 1]];
+      s2 += val[a + 2] * t[row[a + 2]];
+      s3 += val[a + 3] * t[row[a + 3]];
+    }
+    for (; a < hi; a++) s0 += val[a] * t[row[a]];
+    y[j] = (w->cs[j] + mu) * x[j] - ((s0 + s1) + (s2 + s3));
+  }
+  y[K] = 0.0;
+}
+
+/* Solve (M~' + shift I) x = grad' by CG on the Schur complement S x_g =
+** g_g - P'^T D_r^-1 g_f (red-black reduction: about half the iterations
+** of CG on the whole system), preconditioned by diag(S), from 0 to
+** relative residual rtol or maxit iterations; then x_f = D_r^-1 (g_f -
+** P' x_g).  Returns the iterations (0: breakdown before any progress);
+** *reached says whether rtol was met, *rc is 0 or TY_EINTR. */
 static size_t sns_cg (sns_ws *w, double rtol, size_t maxit, int *rc,
                       int *reached) {
   const otp *pb = w->pb;
-  size_t n = pb->n, m = pb->m, N = n + m, i, it;
-  double *x = w->x, *r = w->r, *z = w->z, *p = w->p, *q = w->q;
+  size_t n = pb->n, m = pb->m, K = m - 1, i, a, it;
+  double *x = w->x + n, *r = w->r, *z = w->z, *p = w->p, *q = w->q;
+  double *d = w->diag, *t = w->diag + m, mu = w->shift;
   double rz, bnorm, rnorm;
   *rc = 0;
   *reached = 0;
-  for (i = 0; i < N; i++) {
-    x[i] = 0.0;
-    r[i] = w->grad[i];
-    w->diag[i] = (i < n ? w->rs[i] : w->cs[i - n]) + w->shift;
+  if ((*rc = build_csc(w)) != 0) return 0;
+  schur_diag(w, d);
+  for (a = 0; a <= K; a++) { r[a] = a < K ? w->grad[n + a] : 0.0; x[a] = 0.0; }
+  for (i = 0; i < n; i++) {
+    double gi = w->grad[i] / (w->rs[i] + mu);
+    for (a = w->rowptr[i]; a < w->rowptr[i + 1]; a++)
+      if (w->col[a] < K) r[w->col[a]] -= w->val[a] * gi;
   }
-  r[N - 1] = 0.0;
-  for (i = 0; i < N; i++) p[i] = z[i] = r[i] / w->diag[i];
-  rz = dot(r, z, N);
-  bnorm = sqrt(dot(r, r, N));
-  if (!(bnorm > 0.0)) return 0;
-  for (it = 0; it < maxit; it++) {
-    double pq, alpha, beta, rz_new;
-    if (it % 100 == 99 && ty_interrupted()) { *rc = TY_EINTR; return it; }
-    sns_matvec(w, p, q);
-    pq = dot(p, q, N);
-    if (!(pq > 0.0)) return it;
-    alpha = rz / pq;
-    for (i = 0; i < N; i++) {
-      x[i] += alpha * p[i];
-      r[i] -= alpha * q[i];
+  r[K] = 0.0;
+  for (a = 0; a < K; a++) p[a] = z[a] = r[a] / d[a];
+  p[K] = z[K] = 0.0;
+  rz = dot(r, z, K);
+  bnorm = sqrt(dot(r, r, K));
+  it = 0;
+  if (bnorm > 0.0)
+    for (; it < maxit; it++) {
+      double pq, alpha, beta, rz_new;
+      if (it % 100 == 99 && ty_interrupted()) { *rc = TY_EINTR; return it; }
+      schur_matvec(w, p, q, t);
+      pq = dot(p, q, K);
+      if (!(pq > 0.0)) break;
+      alpha = rz / pq;
+      for (a = 0; a < K; a++) {
+        x[a] += alpha * p[a];
+        r[a] -= alpha * q[a];
+      }
+      rnorm = sqrt(dot(r, r, K));
+      if (rnorm <= rtol * bnorm) {
+        *reached = 1;
+        it++;
+        break;
+      }
+      for (a = 0; a < K; a++) z[a] = r[a] / d[a];
+      rz_new = dot(r, z, K);
+      beta = rz_new / rz;
+      rz = rz_new;
+      for (a = 0; a < K; a++) p[a] = z[a] + beta * p[a];
     }
-    rnorm = sqrt(dot(r, r, N));
-    if (rnorm <= rtol * bnorm) {
-      *reached = 1;
-      return it + 1;
-    }
-    for (i = 0; i < N; i++) z[i] = r[i] / w->diag[i];
-    rz_new = dot(r, z, N);
-    beta = rz_new / rz;
-    rz = rz_new;
-    for (i = 0; i < N; i++) p[i] = z[i] + beta * p[i];
+  else *reached = 1;               /* x_g = 0 solves it */
+  x[K] = 0.0;
+  for (i = 0; i < n; i++) {
+    double acc = w->grad[i];
+    for (a = w->rowptr[i]; a < w->rowptr[i + 1]; a++)
+      acc -= w->val[a] * x[w->col[a]];
+    w->x[i] = acc / (w->rs[i] + mu);
   }
-  return it;
+  return it > 0 || *reached ? (it > 0 ? it : 1) : 0;
 }
 
 /* Solve (M~' + shift I) x = grad' exactly through the Schur complement on
@@ -1368,8 +1504,9 @@ static int sns_chol (sns_ws *w) {
   if (w->S == NULL) GET(w->S, o, K * K, double);
   S = w->S;
   memset(S, 0, K * K * sizeof(double));
+  schur_diag(w, w->diag);
   for (j = 0; j < K; j++) {
-    S[j * K + j] = w->dropc[j] + mu;
+    S[j * K + j] = w->diag[j];
     y[j] = w->grad[n + j];
   }
   for (i = 0; i < n; i++) {
@@ -1377,11 +1514,9 @@ static int sns_chol (sns_ws *w) {
     size_t lo = w->rowptr[i], hi = w->rowptr[i + 1];
     if ((i & 255) == 255 && ty_interrupted()) return TY_EINTR;
     for (a = lo; a < hi; a++) {
-      double pa = w->val[a], restp;
+      double pa = w->val[a];
       j = w->col[a];
       if (j >= K) continue;
-      restp = j == w->jmax[i] ? w->rest[i] : w->rs[i] - pa;
-      S[j * K + j] += pa * (restp + mu) / r;
       y[j] -= pa * gi;
       for (b = lo; b < hi; b++) {
         k = w->col[b];
@@ -1448,8 +1583,12 @@ TY_SIMD static double phi_row_scaled (const double *k, double ui,
       t = alpha * (dFi + vload(dG + j));
       eg = vload(Eg + j);
     }
+    /* entries below 1e-200 (of a plan of mass ~1, negligible even times
+    ** e^TMAX) are dropped: their products would be subnormal, and
+    ** subnormal arithmetic is very slow */
+    p = vselect(p > VSPLAT(1e-200), p, VSPLAT(0.0));
     big = (p * Ei) * eg - p - p * t;
-    small = (t < 0.1) & (t > -0.1);
+    small = vabs(t) < 0.1;
     s += vselect(small, p * vphi_series(t), big);
   }
   return hsum(s);
@@ -1480,7 +1619,7 @@ TY_SIMD static double phi_row_exact (const double *k, double ui,
       L = Fi + vload(G + j) - vload(c + j) * ieps;
     }
     ex = vexp(L + t) - p * (1.0 + t);
-    small = (t < 0.1) & (t > -0.1);
+    small = vabs(t) < 0.1;
     s += vselect(small, p * vphi_series(t), ex);
     mx = vmax(mx, L + t);
   }
@@ -1577,6 +1716,7 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
   GET(w.dG, o, m, double);
   GET(w.Eg, o, m, double);
   GET(w.rowptr, o, n + 1, size_t);
+  GET(w.colptr, o, m + 1, size_t);
   GET(w.dropc, o, m, double);
   GET(w.rest, o, n, double);
   GET(w.jmax, o, n, uint32_t);
