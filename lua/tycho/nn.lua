@@ -73,14 +73,20 @@ local function precond(algo, net, opts)
   return nn._precond(algo, net, native_opts, base)
 end
 
+-- the stand-ins lua/tycho/optim.lua installs until this module loads
+-- (help documents them too, see lua/tycho/doc/nn.lua)
+nn._optim_stubs = {kfac = rawget(optim, "kfac"), mkor = rawget(optim, "mkor")}
+
 --- optim.kfac(net, opts) -> a K-FAC optimizer for net (see docs/nn.md).
 function optim.kfac(net, opts)
-  return precond("kfac", net, opts)
+  local opt = precond("kfac", net, opts)   -- not a tail call: error levels
+  return opt
 end
 
 --- optim.mkor(net, opts) -> an MKOR (hybrid = true: MKOR-H) optimizer.
 function optim.mkor(net, opts)
-  return precond("mkor", net, opts)
+  local opt = precond("mkor", net, opts)
+  return opt
 end
 
 return nn

@@ -4,8 +4,9 @@
 -- specification.
 local def = ...
 
-local precond_methods = package.loaded["tycho.nn"] and
-                        package.loaded["tycho.nn"].precond_methods or {}
+-- reading the global nn loads the module (and with it optim.kfac and
+-- optim.mkor, which lua/tycho/nn.lua adds to optim)
+local precond_methods = nn.precond_methods
 
 def("nn.mlp", {
   sig = "nn.mlp{sizes = {in, h1, ..., out}, act = \"tanh\", out_act = \"identity\", seed} -> net",
@@ -164,7 +165,7 @@ assert(head == "tycho-nn 1")]],
   see = {"nn.load"},
 })
 
-def("optim.kfac", {
+local kfac_entry = def("optim.kfac", {
   sig = "optim.kfac(net, {lr = 0.1, momentum = 0.9, base, damping = 1e-3, ...}) -> opt",
   summary = [[K-FAC (Martens and Grosse; kfac-pytorch semantics) for an nn
 network.  Each layer's Fisher block is approximated by A (x) G, A = E[a a^T] of
@@ -201,7 +202,7 @@ assert(nn.mse(net:forward(X), T) < 0.1 * first)]],
   see = {"optim.mkor", "optim.kfac:step", "nn.mlp"},
 })
 
-def("optim.mkor", {
+local mkor_entry = def("optim.mkor", {
   sig = "optim.mkor(net, {lr = 0.1, momentum = 0.9, base, inv_freq = 10, hybrid = false, ...}) -> opt",
   summary = [[MKOR (Mozaffari et al., NeurIPS 2023; the released code's
 update): K-FAC-like preconditioning whose factor inverses are updated by
@@ -234,6 +235,17 @@ end
 assert(nn.mse(net:forward(X), T) < 0.5 * first)]],
   see = {"optim.kfac", "optim.kfac:step"},
 })
+
+-- the same texts for the stand-ins optim had before nn was loaded
+for name, entry in pairs({kfac = kfac_entry, mkor = mkor_entry}) do
+  local stub = nn._optim_stubs and nn._optim_stubs[name]
+  if type(stub) == "function" and stub ~= optim[name] then
+    local copy = {}
+    for k, v in pairs(entry) do copy[k] = v end
+    copy.fn = stub
+    def("optim." .. name, copy)
+  end
+end
 
 def("optim.kfac:step", {
   fn = precond_methods.step,
