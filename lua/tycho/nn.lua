@@ -70,7 +70,9 @@ local function precond(algo, net, opts)
     base = optim.sgd{lr = opts.lr or 0.1, momentum = opts.momentum or 0.9,
                      weight_decay = opts.weight_decay or 0}
   end
-  return nn._precond(algo, net, native_opts, base)
+  local ok, opt = pcall(nn._precond, algo, net, native_opts, base)
+  if not ok then error(opt, 3) end         -- option errors: at the caller
+  return opt
 end
 
 -- the stand-ins lua/tycho/optim.lua installs until this module loads

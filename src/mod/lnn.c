@@ -12,6 +12,7 @@
 ** 3 the parameter list, 4 the list of preconditioned gradients.
 */
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
@@ -486,6 +487,16 @@ static const optdesc *find_option (const char *key, int algo) {
   return NULL;
 }
 
+/* Raise the message fmt, ... without a position: the Lua layer
+** (lua/tycho/nn.lua) re-raises it at its caller's line. */
+static int option_error (lua_State *L, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  return lua_error(L);
+}
+
 /* Validate the value at idx for option d and store it into o; errors name
 ** function fname. */
 static void set_option (lua_State *L, const optdesc *d, int idx,
@@ -494,7 +505,7 @@ static void set_option (lua_State *L, const optdesc *d, int idx,
   switch (d->kind) {
     case O_BOOL:
       if (!lua_isboolean(L, idx))
-        luaL_error(L, "bad option '%s' to '%s' (boolean expected, got %s)",
+        option_error(L, "bad option '%s' to '%s' (boolean expected, got %s)",
                    d->name, fname, luaL_typename(L, idx));
       *(int *)(void *)p = lua_toboolean(L, idx);
       break;
@@ -502,12 +513,12 @@ static void set_option (lua_State *L, const optdesc *d, int idx,
       const char *s = lua_tostring(L, idx);
       int i;
       if (lua_type(L, idx) != LUA_TSTRING)
-        luaL_error(L, "bad option '%s' to '%s' (string expected, got %s)",
+        option_error(L, "bad option '%s' to '%s' (string expected, got %s)",
                    d->name, fname, luaL_typename(L, idx));
       for (i = 0; d->names[i] != NULL; i++)
         if (strcmp(s, d->names[i]) == 0) break;
       if (d->names[i] == NULL)
-        luaL_error(L, "bad option '%s' to '%s' (invalid value '%s')",
+        option_error(L, "bad option '%s' to '%s' (invalid value '%s')",
                    d->name, fname, s);
       *(int *)(void *)p = i;
       break;
@@ -516,11 +527,11 @@ static void set_option (lua_State *L, const optdesc *d, int idx,
       int isnum;
       double v = (double)lua_tonumberx(L, idx, &isnum);
       if (!isnum)
-        luaL_error(L, "bad option '%s' to '%s' (number expected, got %s)",
+        option_error(L, "bad option '%s' to '%s' (number expected, got %s)",
                    d->name, fname, luaL_typename(L, idx));
       if (!(v >= d->lo && v <= d->hi) || (d->lo_open && v == d->lo) ||
           (d->kind == O_INT && v != floor(v)))
-        luaL_error(L, "bad option '%s' to '%s' (%s %f out of range)",
+        option_error(L, "bad option '%s' to '%s' (%s %f out of range)",
                    d->name, fname, d->kind == O_INT ? "integer" : "value", v);
       if (d->kind == O_INT) *(long *)(void *)p = (long)v;
       else *(double *)(void *)p = v;
@@ -570,12 +581,12 @@ static int nn_precond (lua_State *L) {
   while (lua_next(L, 3) != 0) {
     const optdesc *d;
     if (lua_type(L, -2) != LUA_TSTRING)
-      return luaL_error(L, "bad argument #2 to '%s' (option names must be "
+      return option_error(L, "bad argument #2 to '%s' (option names must be "
                         "strings)", fname);
     if (strcmp(lua_tostring(L, -2), "first_order_layers") == 0) {
       lua_Integer i, len;
       if (!lua_istable(L, -1))
-        return luaL_error(L, "bad option 'first_order_layers' to '%s' "
+        return option_error(L, "bad option 'first_order_layers' to '%s' "
                           "(table of layer numbers expected)", fname);
       len = luaL_len(L, -1);
       for (i = 1; i <= len; i++) {
@@ -584,7 +595,7 @@ static int nn_precond (lua_State *L) {
         lua_geti(L, -1, i);
         v = lua_tointegerx(L, -1, &isint);
         if (!isint || v < 1 || v > nl)
-          return luaL_error(L, "bad option 'first_order_layers' to '%s' "
+          return option_error(L, "bad option 'first_order_layers' to '%s' "
                             "(layer numbers 1..%d expected)", fname, nl);
         first[v - 1] = 1;
         lua_pop(L, 1);
@@ -594,14 +605,14 @@ static int nn_precond (lua_State *L) {
       int isint;
       seed = (uint64_t)lua_tointegerx(L, -1, &isint);
       if (!isint)
-        return luaL_error(L, "bad option 'seed' to '%s' (integer expected)",
+        return option_error(L, "bad option 'seed' to '%s' (integer expected)",
                           fname);
       have_seed = 1;
     }
     else if ((d = find_option(lua_tostring(L, -2), algo)) != NULL)
       set_option(L, d, -1, &o, fname);
     else
-      return luaL_error(L, "bad argument #2 to '%s' (unknown option '%s')",
+      return option_error(L, "bad argument #2 to '%s' (unknown option '%s')",
                         fname, lua_tostring(L, -2));
     lua_pop(L, 1);
   }
@@ -613,7 +624,7 @@ static int nn_precond (lua_State *L) {
     lua_pop(L, 1);
   }
   mem = ty_kfac_memsize(&n->net, algo);
-  if (mem == 0) return luaL_error(L, "not enough memory (network too large "
+  if (mem == 0) return option_error(L, "not enough memory (network too large "
                                   "for %s)", fname);
   bytes = sizeof(lkfac) + 64 + 2 * (size_t)nl * sizeof(double *) + 64;
   lk = (lkfac *)lua_newuserdatauv(L, bytes + mem, 4);   /* 5 */

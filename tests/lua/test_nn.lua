@@ -853,6 +853,8 @@ do
   t.throws(function() optim.kfac({}, {}) end, "bad argument #1 to 'kfac' %(tycho.nn network expected, got table%)",
            "kfac: not a network")
   t.throws(function() optim.mkor(net, 3) end, "table of options expected", "mkor: options not a table")
+  t.throws(function() optim.kfac(net, {base = sgd(1), bogus = 1}) end, "^[^:]*test_nn%.lua:%d+:",
+           "constructor errors point at the caller")
   t.throws(function() optim.kfac(net, {base = sgd(1), dampnig = 1}) end, "unknown option 'dampnig'", "unknown option")
   t.throws(function() optim.kfac(net, {base = sgd(1), damping = -1}) end, "damping", "negative damping")
   t.throws(function() optim.kfac(net, {base = sgd(1), damping = 0}) end, "damping", "zero damping")
