@@ -53,19 +53,22 @@ assert(math.abs(info.objective - info.dual) < 1e-12)]],
 def("ot.sns", {
   sig = "ot.sns(a, b, C, eps [, opts]) -> P, info",
   summary = [[Entropic optimal transport, as ot.sinkhorn, by
-Sinkhorn-Newton-Sparse (Tang et al., ICLR 2024): a few log-domain Sinkhorn
-sweeps, then Newton steps on the dual whose Hessian keeps only the large
-entries of P (exact diagonal blocks), solved by preconditioned conjugate
-gradients, with a line search and a Sinkhorn sweep as fallback.  At small
-eps, where Sinkhorn needs thousands of sweeps, it reaches machine-precision
-marginals in a few tens of iterations.  Options: tol = 1e-12, maxiter = 200
-Newton steps, warmup = 20 sweeps, sparsify = "mass" (per row, drop the
-smallest entries whose total is at most masstol * min(1, err) of the row sum;
-masstol = 1e-2) or "topk" (keep the lambda n m largest entries, lambda =
-2/n, doubled after a poor step when adapt = true), f, g, threads, history.
-info adds to ot.sinkhorn's fields newton_iters, sinkhorn_iters (warm-up and
-fallbacks), fallbacks, cg_iters, nnz (entries kept in the last Newton step)
-and time_warmup; iters counts both kinds of iteration.]],
+Sinkhorn-Newton-Sparse (Tang et al., ICLR 2024): a few Sinkhorn sweeps, then
+Newton steps on the dual whose Hessian keeps only the large entries of P
+(exact diagonal blocks), solved by conjugate gradients on its Schur
+complement or by a Cholesky factorisation, with a line search on the exact
+increment of the dual and a Sinkhorn sweep as fallback.  At small eps, where
+Sinkhorn needs thousands of sweeps, it reaches machine-precision marginals
+in a few tens of iterations.  Options: tol = 1e-12, maxiter = 200 Newton
+steps, warmup = 20 sweeps, sparsify = "mass" (per row, drop the smallest
+entries whose total is at most masstol * min(1, err) of the row sum; masstol
+= 1e-2) or "topk" (keep the lambda n m largest entries, lambda = 2/n,
+doubled after a poor step when adapt = true), solver = "auto" (CG, factoring
+when CG stalls and the smaller side has at most 1000 atoms), "cg" or
+"chol", f, g, threads, history.  info adds to ot.sinkhorn's fields
+newton_iters, sinkhorn_iters (warm-up and fallbacks), fallbacks, cg_iters,
+nnz (entries kept in the last Newton step) and time_warmup; iters counts
+both kinds of iteration.]],
   example = [[rand.seed(1)
 local C = mat.rand(60, 60)
 local P, info = ot.sns(nil, nil, C, 1 / 1200)
