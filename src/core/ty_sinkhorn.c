@@ -1877,6 +1877,43 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
   return 0;
 }
 
+/* SNS by continuation in eps: levels eps 10^J, ..., eps 10, eps with
+** J = max(0, ceil(log10(range(C) / (100 eps)))), each warm-started from
+** the last (F = f / eps scales by 10), solved to 1e-6 but the last. */
+static int sns_levels (const otp *pb, const double *CT, const ty_ot_opts *o,
+                       double *F, double *G, ty_ot_info *info) {
+  size_t n = pb->n, m = pb->m, k, iters = 0, j, J = 0;
+  double cmin = INFINITY, cmax = -INFINITY, R;
+  ty_ot_opts lo = *o;
+  otp lp = *pb;
+  int rc = 0;
+  for (k = 0; k < n * m; k++) {
+    cmin = fmin(cmin, pb->C[k]);
+    cmax = fmax(cmax, pb->C[k]);
+  }
+  R = (cmax - cmin) * pb->ieps;
+  if (o->continuation && R > 100.0) J = (size_t)ceil(log10(R / 100.0));
+  for (j = 0; j <= J; j++) {
+    double scale = pow(10.0, (double)(J - j));
+    lp.eps = pb->eps * scale;
+    lp.ieps = 1.0 / lp.eps;
+    lo.tol = j < J ? fmax(o->tol, 1e-6 * pb->mass) : o->tol;
+    lo.warmup = j == 0 ? o->warmup : 1;
+    if (j > 0 || J > 0) {                /* F = f / eps at this level */
+      double by = j > 0 ? 10.0 : 1.0 / scale;
+      for (k = 0; k < n; k++) F[k] *= by;
+      for (k = 0; k < m; k++) G[k] *= by;
+    }
+    info->converged = 0;
+    pb->done->iters = 0;
+    rc = sns_core(j < J ? &lp : pb, CT, &lo, F, G, info);
+    iters += info->iters;
+    if (rc != 0) break;
+  }
+  info->iters = iters;
+  return rc;
+}
+
 /* SNS: the Newton system is reduced on the smaller side, so a problem
 ** with n < m is solved transposed (C and its transpose swap roles). */
 static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
@@ -1887,7 +1924,7 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   int rc;
   GET(CT, o, n * m, double);
   transpose(CT, pb->C, n, m);
-  if (n >= m) return sns_core(pb, CT, o, F, G, info);
+  if (n >= m) return sns_levels(pb, CT, o, F, G, info);
   tp.n = m;
   tp.m = n;
   tp.a = pb->b;
@@ -1901,7 +1938,7 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   tp.P = pb->P;
   tp.work = pb->work;
   tp.done = pb->done;
-  rc = sns_core(&tp, pb->C, o, G, F, info);
+  rc = sns_levels(&tp, pb->C, o, G, F, info);
   if (rc == 0 && pb->done->iters == 1) {  /* P holds the transposed plan */
     memcpy(CT, pb->P, n * m * sizeof(double));
     transpose(pb->P, CT, m, n);

@@ -99,6 +99,7 @@ typedef struct ty_ot_opts {
   int adapt;              /* topk: adapt lambda after bad steps */
   double masstol;         /* mass: nu, dropped mass per row <= nu rs_i */
   int solver;             /* TY_OT_SOLVER_AUTO, TY_OT_CG or TY_OT_CHOL */
+  int continuation;       /* solve at eps 10^J, ..., eps 10, eps first */
   /* plumbing */
   ty_ot_progress_fn progress;   /* may be NULL */
   ty_ot_alloc_fn alloc;         /* required */

@@ -305,7 +305,7 @@ static const char *const sinkhorn_opts[] = {"tol", "maxiter", "method",
   "history", "err_norm", "threads", "f", "g", NULL};
 static const char *const sns_opts[] = {"tol", "maxiter", "history",
   "threads", "f", "g", "warmup", "sparsify", "lambda", "masstol", "adapt",
-  "solver", NULL};
+  "solver", "continuation", NULL};
 static const char *const method_names[] = {"auto", "scaling", "log", NULL};
 static const char *const errnorm_names[] = {"l1", "pot", NULL};
 static const char *const sparsify_names[] = {"mass", "topk", NULL};
@@ -346,6 +346,7 @@ static int entropic (lua_State *L, int sns) {
       o.masstol = opt_number(L, 5, "masstol", o.masstol, 0.0, 1.0);
       o.adapt = opt_bool(L, 5, "adapt", o.adapt);
       o.solver = opt_choice(L, 5, "solver", o.solver, solver_names);
+      o.continuation = opt_bool(L, 5, "continuation", o.continuation);
     }
     o.f0 = opt_vector(L, 5, "f", C->rows);
     o.g0 = opt_vector(L, 5, "g", C->cols);

@@ -293,6 +293,14 @@ do
   t.ok(ic.converged and ic.cg_iters > 0 and relmax(Pc, P) < 1e-9, "cg solver converges to the same plan")
   local Pd, id = ot.sns(nil, nil, C, eps, {sparsify = "topk", lambda = 1, adapt = false})
   t.ok(id.converged and relmax(Pd, P) < 1e-9, "topk with lambda = 1 (plain Newton) converges")
+  -- continuation in eps: robust far below 1/1200 of the cost scale
+  local Cc = mat.rand(120, 90)
+  local Pq, iq = ot.sns(nil, nil, Cc, 1e-5, {continuation = true})
+  t.ok(iq.converged and iq.err <= 1e-12 and Pq:min() >= 0,
+       "continuation: range(C)/eps = 1e5 converges")
+  local _, ie = ot.emd(nil, nil, Cc)
+  t.ok(iq.cost - ie >= -1e-12 and iq.cost - ie <= 1e-5 * 2 * math.log(120),
+       "continuation: the cost is within the eps bracket of emd")
   -- tiny eps relative to the cost scale: still finite
   local Pk, ik = ot.sinkhorn(nil, nil, C * 1e6, 1e6 / 5000, {maxiter = 50})
   t.ok(Pk:min() >= 0 and ik.err == ik.err, "range(C)/eps = 5000: finite")

@@ -65,7 +65,9 @@ entries whose total is at most masstol * min(1, err) of the row sum; masstol
 = 1e-2) or "topk" (keep the lambda n m largest entries, lambda = 2/n,
 doubled after a poor step when adapt = true), solver = "auto" (CG, factoring
 when CG stalls and the smaller side has at most 1000 atoms), "cg" or
-"chol", f, g, threads, history.  info adds to ot.sinkhorn's fields
+"chol", continuation = false (true: solve at eps 10^J, ..., eps 10, eps in
+turn, each from the last, the coarse levels to 1e-6; robust when range(C) /
+eps is 10^4 or more), f, g, threads, history.  info adds to ot.sinkhorn's fields
 newton_iters, sinkhorn_iters (warm-up and fallbacks), fallbacks, cg_iters,
 nnz (entries kept in the last Newton step) and time_warmup; iters counts
 both kinds of iteration.]],
