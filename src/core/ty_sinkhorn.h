@@ -93,7 +93,7 @@ typedef struct ty_ot_opts {
   int err_norm;           /* TY_OT_ERR_L1, or _POT: POT's stopping rule */
   int nthreads;           /* at most this many threads (>= 1) */
   /* SNS */
-  size_t warmup;          /* log-domain Sinkhorn sweeps before Newton */
+  size_t warmup;          /* Sinkhorn sweeps before Newton */
   int sparsify;           /* TY_OT_MASS or TY_OT_TOPK */
   double lambda;          /* topk: kept fraction of P (0: 2/n) */
   int adapt;              /* topk: adapt lambda after bad steps */
@@ -143,10 +143,13 @@ void ty_ot_defaults (ty_ot_opts *o, int sns);
 int ty_ot_sinkhorn (const ty_ot_problem *pb, const ty_ot_opts *o,
                     double *P, double *f, double *g, ty_ot_info *info);
 
-/* Entropic OT by Sinkhorn-Newton-Sparse: o->warmup log-domain sweeps, then
+/* Entropic OT by Sinkhorn-Newton-Sparse: o->warmup Sinkhorn sweeps, then
 ** Newton steps on D with a sparsified Hessian (exact diagonal blocks),
-** solved by preconditioned CG, with a cancellation-free Armijo line
-** search and a Sinkhorn sweep as fallback.  Outputs as ty_ot_sinkhorn. */
+** solved by CG on its Schur complement or by a Cholesky factorisation,
+** with a cancellation-free Armijo line search and a Sinkhorn sweep as
+** fallback; optionally by continuation in eps.  Sweeps and sums use the
+** stabilised scaling form (an absorbed kernel with bounded scalings), exact
+** at any eps.  Outputs as ty_ot_sinkhorn. */
 int ty_ot_sns (const ty_ot_problem *pb, const ty_ot_opts *o,
                double *P, double *f, double *g, ty_ot_info *info);
 
