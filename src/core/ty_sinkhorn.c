@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -1956,7 +1957,10 @@ void ty_ot_defaults (ty_ot_opts *o, int sns) {
   o->maxiter = sns ? 200 : 100000;
   o->method = TY_OT_AUTO;
   o->err_norm = TY_OT_ERR_L1;
-  o->nthreads = 2;
+  {
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o->nthreads = ncpu < 1 ? 1 : ncpu > MAXTHREADS ? MAXTHREADS : (int)ncpu;
+  }
   o->warmup = 20;
   o->sparsify = TY_OT_MASS;
   o->lambda = 0.0;

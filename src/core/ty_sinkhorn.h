@@ -91,7 +91,8 @@ typedef struct ty_ot_opts {
   size_t maxiter;         /* Sinkhorn: sweeps; SNS: steps after warm-up */
   int method;             /* Sinkhorn: TY_OT_AUTO, _SCALING or _LOG */
   int err_norm;           /* TY_OT_ERR_L1, or _POT: POT's stopping rule */
-  int nthreads;           /* at most this many threads (>= 1) */
+  int nthreads;           /* at most this many threads (>= 1; default:
+                             the online CPUs, at most 8) */
   /* SNS */
   size_t warmup;          /* Sinkhorn sweeps before Newton */
   int sparsify;           /* TY_OT_MASS or TY_OT_TOPK */

@@ -34,8 +34,8 @@ form, which stays exact at any eps; a scaling run that leaves the safe range
 switches to the log form), "scaling" or "log"; err_norm = "pot" stops by
 POT's rule (the 2-norm of the column error, checked every 10 sweeps, so
 info.iters - 1 equals POT's niter); f, g = warm-start potentials; threads =
-2; history = true adds info.history (the marginal error after each sweep)
-and info.dual_history.  info has iters, converged, stop_reason ("tol",
+the number of CPUs (at most 8); history = true adds info.history (the
+marginal error after each sweep) and info.dual_history.  info has iters, converged, stop_reason ("tol",
 "maxiter", "stalled": no progress in 100 sweeps, "numerical": a forced
 scaling run overflowed), err (of the returned P), cost <C,P>, objective
 (with the entropy term), dual (the dual value, equal to objective at
