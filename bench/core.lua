@@ -1,7 +1,8 @@
 -- bench/core.lua: the tycho side of the core benchmark (issue 3).
 --
---   tycho bench/core.lua gen DIR                 write the inputs to DIR/*.npy
+--   tycho bench/core.lua gen DIR                     write the inputs to DIR
 --   tycho bench/core.lua run DIR [reps] [case,...]   time the cases on them
+--   tycho bench/core.lua list                        the case names
 --
 -- bench/core_numpy.py is the NumPy/SciPy side: it loads the same .npy files
 -- (the 2D Laplacian is built from its formula on both sides) and times the
@@ -17,8 +18,9 @@
 local clock = tycho.clock
 
 local mode, dir = arg[1], arg[2]
-if (mode ~= "gen" and mode ~= "run") or dir == nil then
-  io.stderr:write("usage: tycho bench/core.lua gen|run DIR [reps] [cases]\n")
+if mode ~= "list" and ((mode ~= "gen" and mode ~= "run") or dir == nil) then
+  io.stderr:write("usage: tycho bench/core.lua gen|run DIR [reps] [cases]" ..
+                  " | list\n")
   os.exit(1)
 end
 
@@ -133,6 +135,11 @@ local cases = {
     return function () return S * v end, norm
   end},
 }
+
+if mode == "list" then
+  for _, c in ipairs(cases) do print(c[1]) end
+  os.exit(0)
+end
 
 for _, c in ipairs(cases) do
   local name, setup = c[1], c[2]

@@ -5,12 +5,13 @@
 #   sh bench/run_core.sh [path/to/tycho] [rounds] [reps] [case,...]
 #
 # tycho writes the inputs once (bench/core.lua gen, .npy files in a
-# temporary folder); then, `rounds` times (default 3), tycho runs every case
-# (bench/core.lua) and NumPy/SciPy runs the same ones (bench/core_numpy.py,
-# with Debian's /usr/bin/python3), alternating so that load from other
-# processes hits both sides alike.  Each side times `reps` runs (default 5)
-# after one warm-up; the time shown is the best of all rounds x reps.
-# A case's "check" (a norm of its result) must agree between the sides.
+# temporary folder).  Then, `rounds` times (default 3), each case is timed
+# by tycho (bench/core.lua) and right after by NumPy/SciPy
+# (bench/core_numpy.py, with Debian's /usr/bin/python3): alternating case
+# by case, so that load from other processes hits both sides alike.  Each
+# process times `reps` runs (default 5) after one warm-up; the time shown
+# is the best of all rounds x reps (best-of-N: noise only adds time).  A
+# case's "check" (a norm of its result) must agree between the sides.
 #
 # BLAS: both sides load the same OpenBLAS.  OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE, when set, are unset together for both sides (they pick
@@ -50,12 +51,35 @@ data=$(mktemp -d "${TMPDIR:-/tmp}/tycho-bench.XXXXXX") || exit 1
 trap 'rm -rf "$data"' EXIT INT TERM
 run "$tycho" "$here/core.lua" gen "$data" || exit 1
 
+# idle_pct: percent of CPU time idle over the next half second
+cpu_idle () { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+idle_pct () {
+  a=$(cpu_idle); sleep 0.5; b=$(cpu_idle)
+  echo "$a $b" | awk '{d = $4 - $2; print (d > 0) ? int(100 * ($3 - $1) / d) : 100}'
+}
+# wait_idle: wait (up to BENCH_IDLE_WAIT seconds, default 30) until the
+# machine is at least 85% idle, so that other people's jobs disturb less
+busy=0
+wait_idle () {
+  waited=0
+  limit=${BENCH_IDLE_WAIT:-30}
+  while [ "$(idle_pct)" -lt 85 ]; do
+    waited=$((waited + 1))
+    if [ "$waited" -ge $((2 * limit)) ]; then busy=$((busy + 1)); return; fi
+  done
+}
+
+cases=$(echo "$only" | tr ',' ' ')
+[ -n "$cases" ] || cases=$("$tycho" "$here/core.lua" list) || exit 1
 r=1
 while [ "$r" -le "$rounds" ]; do
-  run "$tycho" "$here/core.lua" run "$data" "$reps" "$only" \
-    >> "$data/tycho.tsv" || exit 1
-  run "$py" "$here/core_numpy.py" "$data" "$reps" "$only" \
-    >> "$data/peer.tsv" 2>> "$data/peer.err" || exit 1
+  for c in $cases; do
+    wait_idle
+    run "$tycho" "$here/core.lua" run "$data" "$reps" "$c" \
+      >> "$data/tycho.tsv" || exit 1
+    run "$py" "$here/core_numpy.py" "$data" "$reps" "$c" \
+      >> "$data/peer.tsv" 2>> "$data/peer.err" || exit 1
+  done
   r=$((r + 1))
 done
 sort -u "$data/peer.err"
@@ -110,6 +134,8 @@ awk -F '\t' -v rounds="$rounds" -v reps="$reps" '
                    exit 1 }
   }' "$data/tycho.tsv" "$data/peer.tsv"
 status=$?
+[ "$busy" -eq 0 ] || echo "note: $busy case(s) started on a machine busy" \
+  "with other work (less than 85% idle after ${BENCH_IDLE_WAIT:-30} s)"
 echo "machine: $(nproc) cores," \
      "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)," \
      "load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
