@@ -23,21 +23,13 @@
 
 #include "ty_mat.h"
 #include "ty_interrupt.h"
+#include "ty_simd.h"
 
 /* elements processed between two looks at the interrupt flag */
 #define TY_BLOCK ((size_t)1 << 16)
 
 /* products at most this many multiply-adds (m n k) use a plain loop */
 #define SMALL_PRODUCT 1000.0
-
-/* x86-64 builds of GCC compile the vector exp kernel for AVX-512, AVX2 and
-** the baseline, and pick one when the program starts */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    __GNUC__ >= 6
-#define TY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TY_CLONES
-#endif
 
 static size_t min_size (size_t a, size_t b) { return a < b ? a : b; }
 
@@ -242,56 +234,25 @@ int ty_mat_binop (ty_mat *C, const ty_mat *A, const ty_mat *B, int op) {
 /* the exponential, vectorized                                            */
 /* ====================================================================== */
 
-/*
-** exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 (ln 2 split in
-** two parts, Cody and Waite), |r| <= 0.347, and exp(r) by its Taylor
-** polynomial of degree 13 (truncation below 1e-17 relative).  The result
-** is within 1 ulp of libm's.  k is rounded by adding 1.5 * 2^52, whose
-** low bits then hold k, and 2^k is built from those bits.  This is valid
-** for |x| < 708; exp_block reports whether any element of the block was
-** outside (or NaN), and the caller redoes those with libm's exp.
-*/
-#if defined(__GNUC__)
-
-typedef double ty_v8d __attribute__((vector_size(64)));
-typedef int64_t ty_v8i __attribute__((vector_size(64)));
+/* The kernel is ty_v8_exp (ty_simd.h), valid for |x| < 709; exp_block
+** reports whether any element of the block was outside |x| < 708 (or
+** NaN), and the caller redoes those with libm's exp. */
+#if defined(TY_HAVE_V8)
 
 /* y = exp(x) for n elements, n a multiple of 8; returns a negative
 ** number when every |x| < 708 */
 TY_CLONES
 static int64_t exp_block (double *restrict y, const double *restrict x,
                           size_t n) {
-  const double log2e = 1.4426950408889634, shift = 0x1.8p52;
-  const double ln2hi = 6.93147180369123816490e-01;
-  const double ln2lo = 1.90821492927058770002e-10;
   const int64_t lim = 0x4086200000000000LL;        /* bits of 708.0 */
   const int64_t absmask = 0x7fffffffffffffffLL;
   ty_v8i ok = {-1, -1, -1, -1, -1, -1, -1, -1};
   size_t i;
   for (i = 0; i + 8 <= n; i += 8) {
-    ty_v8d v, k, r, p;
-    ty_v8i kbits;
+    ty_v8d v, p;
     memcpy(&v, x + i, sizeof v);
     ok &= ((ty_v8i)v & absmask) - lim;             /* < 0 when in range */
-    k = v * log2e + shift;
-    kbits = (ty_v8i)k;
-    k = k - shift;
-    r = v - k * ln2hi;
-    r = r - k * ln2lo;
-    p = (1.0 / 6227020800.0) * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    p = p * (ty_v8d)((kbits + 1023) << 52);        /* times 2^k */
+    p = ty_v8_exp(v);
     memcpy(y + i, &p, sizeof p);
   }
   return ok[0] & ok[1] & ok[2] & ok[3] & ok[4] & ok[5] & ok[6] & ok[7];

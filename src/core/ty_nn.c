@@ -18,6 +18,7 @@
 #include <cblas.h>
 
 #include "ty_nn.h"
+#include "ty_simd.h"
 #include "ty_interrupt.h"
 
 const char *const ty_nn_actnames[] = {
@@ -144,12 +145,6 @@ static double sigmoid (double v) {
   return t / (1.0 + t);
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    __GNUC__ >= 6
-#define NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define NN_CLONES
-#endif
 
 #if defined(__GNUC__)
 #define NN_VECTOR 1
@@ -193,7 +188,7 @@ typedef int64_t v8i __attribute__((vector_size(64)));
   (b_[0] | b_[1] | b_[2] | b_[3] | b_[4] | b_[5] | b_[6] | b_[7]) != 0; })
 
 /* a = tanh(z + bias), n a multiple of 8 (a may be z) */
-NN_CLONES
+TY_CLONES
 static void tanh_block (double *a, const double *z, double bias, size_t n) {
   const v8i sign = {INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN,
                     INT64_MIN, INT64_MIN, INT64_MIN};
@@ -217,7 +212,7 @@ static void tanh_block (double *a, const double *z, double bias, size_t n) {
 }
 
 /* a = sigmoid(z + bias), n a multiple of 8 (a may be z) */
-NN_CLONES
+TY_CLONES
 static void sigmoid_block (double *a, const double *z, double bias,
                            size_t n) {
   const v8d big = {700, 700, 700, 700, 700, 700, 700, 700};
@@ -244,7 +239,7 @@ static void sigmoid_block (double *a, const double *z, double bias,
 
 /* a = max(z + bias, 0), n a multiple of 8 (branch-free: the signs of a
 ** layer's pre-activations are as good as random) */
-NN_CLONES
+TY_CLONES
 static void relu_block (double *a, const double *z, double bias, size_t n) {
   const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};
   size_t i;
@@ -258,7 +253,7 @@ static void relu_block (double *a, const double *z, double bias, size_t n) {
 }
 
 /* g = 0 where a <= 0, n a multiple of 8 */
-NN_CLONES
+TY_CLONES
 static void drelu_block (double *restrict g, const double *restrict a,
                          size_t n) {
   const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -273,7 +268,7 @@ static void drelu_block (double *restrict g, const double *restrict a,
 }
 
 /* g *= 1 - a^2 (tanh) or a (1 - a) (sigmoid), n a multiple of 8 */
-NN_CLONES
+TY_CLONES
 static void dtanh_block (double *restrict g, const double *restrict a,
                          size_t n) {
   size_t i;
@@ -286,7 +281,7 @@ static void dtanh_block (double *restrict g, const double *restrict a,
   }
 }
 
-NN_CLONES
+TY_CLONES
 static void dsigmoid_block (double *restrict g, const double *restrict a,
                             size_t n) {
   size_t i;

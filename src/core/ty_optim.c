@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ty_optim.h"
+#include "ty_simd.h"
 
 /* No fused multiply-add: the vector and plain versions of a kernel, on any
 ** machine, round the same operations in the same order. */
@@ -26,12 +27,6 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    __GNUC__ >= 6
-#define TY_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TY_CLONES
-#endif
 
 /* hand-vectorized kernels for x86-64 (picked at run time) */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)

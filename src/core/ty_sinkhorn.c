@@ -25,6 +25,7 @@
 #include <lapacke.h>
 
 #include "ty_sinkhorn.h"
+#include "ty_simd.h"
 #include "ty_interrupt.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -107,32 +108,10 @@ static inline __attribute__((always_inline)) double hmax (v8d v) {
 ** -inf); arguments are clamped at 709. */
 static inline __attribute__((always_inline)) v8d vexp (v8d x) {
   const v8d lo = VSPLAT(-708.0), hi = VSPLAT(709.0);
-  const v8d shift = VSPLAT(6755399441055744.0);          /* 1.5 * 2^52 */
   v8i under = x < lo;
-  v8d t, k, r, p;
-  v8i e;
   x = vselect(under, lo, x);
   x = vselect(x > hi, hi, x);
-  t = x * 1.4426950408889634 + shift;
-  k = t - shift;
-  r = x - k * 6.93147180369123816490e-01 - k * 1.90821492927058770002e-10;
-  p = VSPLAT(1.0 / 6227020800.0);
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  e = ((v8i)t - (v8i)shift + 1023) << 52;
-  p = p * (v8d)e;
-  return (v8d)(~under & (v8i)p);
+  return (v8d)(~under & (v8i)ty_v8_exp(x));
 }
 
 /* ====================================================================== */
