@@ -6,12 +6,14 @@
 #
 # tycho writes the inputs once (bench/core.lua gen, .npy files in a
 # temporary folder).  Then, `rounds` times (default 3), each case is timed
-# by tycho (bench/core.lua) and right after by NumPy/SciPy
-# (bench/core_numpy.py, with Debian's /usr/bin/python3): alternating case
-# by case, so that load from other processes hits both sides alike.  Each
-# process times `reps` runs (default 5) after one warm-up; the time shown
-# is the best of all rounds x reps (best-of-N: noise only adds time).  A
-# case's "check" (a norm of its result) must agree between the sides.
+# by tycho (bench/core.lua) and by NumPy/SciPy (bench/core_numpy.py, with
+# Debian's /usr/bin/python3), one right after the other, tycho first in
+# odd rounds and NumPy first in even ones, so that load from other
+# processes hits both sides alike; before each run the driver waits for
+# the machine to be idle (see wait_idle).  Each process times `reps` runs
+# (default 5) after one warm-up; the time shown is the best of all
+# rounds x reps (best-of-N: noise only adds time).  A case's "check" (a
+# norm of its result) must agree between the sides.
 #
 # BLAS: both sides load the same OpenBLAS.  OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE, when set, are unset together for both sides (they pick
@@ -51,16 +53,23 @@ data=$(mktemp -d "${TMPDIR:-/tmp}/tycho-bench.XXXXXX") || exit 1
 trap 'rm -rf "$data"' EXIT INT TERM
 run "$tycho" "$here/core.lua" gen "$data" || exit 1
 
-# idle_pct: percent of CPU time idle over the next half second
-cpu_idle () { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+# cpu_idle: idle and total CPU time so far; idle_pct: percent of CPU
+# time idle over the next half second
+cpu_idle () {
+  awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' \
+    /proc/stat
+}
 idle_pct () {
   a=$(cpu_idle); sleep 0.5; b=$(cpu_idle)
-  echo "$a $b" | awk '{d = $4 - $2; print (d > 0) ? int(100 * ($3 - $1) / d) : 100}'
+  echo "$a $b" |
+    awk '{d = $4 - $2; print (d > 0) ? int(100 * ($3 - $1) / d) : 100}'
 }
 # wait_idle: wait (up to BENCH_IDLE_WAIT seconds, default 30) until the
-# machine is at least 85% idle, so that other people's jobs disturb less
+# machine is at least 85% idle, so that other people's jobs disturb less;
+# after three waits in vain, stop waiting (the machine stays busy)
 busy=0
 wait_idle () {
+  [ "$busy" -lt 3 ] || return 0
   waited=0
   limit=${BENCH_IDLE_WAIT:-30}
   while [ "$(idle_pct)" -lt 85 ]; do
@@ -68,24 +77,32 @@ wait_idle () {
     if [ "$waited" -ge $((2 * limit)) ]; then busy=$((busy + 1)); return; fi
   done
 }
+side_tycho () {
+  wait_idle
+  run "$tycho" "$here/core.lua" run "$data" "$reps" "$1" \
+    >> "$data/tycho.tsv" || exit 1
+}
+side_peer () {
+  wait_idle
+  run "$py" "$here/core_numpy.py" "$data" "$reps" "$1" \
+    >> "$data/peer.tsv" 2>> "$data/peer.err" || exit 1
+}
 
+# odd rounds run tycho first, even rounds NumPy first
 cases=$(echo "$only" | tr ',' ' ')
 [ -n "$cases" ] || cases=$("$tycho" "$here/core.lua" list) || exit 1
 r=1
 while [ "$r" -le "$rounds" ]; do
   for c in $cases; do
-    wait_idle
-    run "$tycho" "$here/core.lua" run "$data" "$reps" "$c" \
-      >> "$data/tycho.tsv" || exit 1
-    run "$py" "$here/core_numpy.py" "$data" "$reps" "$c" \
-      >> "$data/peer.tsv" 2>> "$data/peer.err" || exit 1
+    if [ $((r % 2)) -eq 1 ]; then side_tycho "$c"; side_peer "$c"
+    else side_peer "$c"; side_tycho "$c"; fi
   done
   r=$((r + 1))
 done
 sort -u "$data/peer.err"
 
-# best time per case on each side, the ratio, and the target it must meet:
-# "le X" means tycho/peer <= X
+# best time per case on each side, the ratio, and the target it must
+# meet: tycho/peer <= target[case]
 awk -F '\t' -v rounds="$rounds" -v reps="$reps" '
   BEGIN {
     target["matmul_2000"] = 1.05;   why["matmul_2000"] = "<= 1.05"
@@ -134,7 +151,7 @@ awk -F '\t' -v rounds="$rounds" -v reps="$reps" '
                    exit 1 }
   }' "$data/tycho.tsv" "$data/peer.tsv"
 status=$?
-[ "$busy" -eq 0 ] || echo "note: $busy case(s) started on a machine busy" \
+[ "$busy" -eq 0 ] || echo "note: $busy run(s) started on a machine busy" \
   "with other work (less than 85% idle after ${BENCH_IDLE_WAIT:-30} s)"
 echo "machine: $(nproc) cores," \
      "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)," \
