@@ -56,11 +56,17 @@ static double complex mkcx (double re, double im) {
 /* storage                                                                */
 /* ====================================================================== */
 
+/* x * 0 is 0 for finite x and NaN otherwise; eight independent partial
+** sums keep the additions from forming one chain of dependencies. */
 int ty_mat_allfinite (const ty_mat *A) {
-  size_t k, n = TY_NUMEL(A) * (A->cplx ? 2 : 1);
-  double acc = 0.0;
-  for (k = 0; k < n; k++) acc += A->data[k] * 0.0;  /* NaN iff any non-finite */
-  return acc == 0.0;
+  size_t k, j, n = TY_NUMEL(A) * (A->cplx ? 2 : 1);
+  const double *x = A->data;
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, total = 0.0;
+  for (k = 0; k + 8 <= n; k += 8)
+    for (j = 0; j < 8; j++) acc[j] += x[k + j] * 0.0;
+  for (; k < n; k++) acc[0] += x[k] * 0.0;
+  for (j = 0; j < 8; j++) total += acc[j];
+  return total == 0.0;
 }
 
 void ty_mat_hugepages (ty_mat *A) {
