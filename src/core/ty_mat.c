@@ -88,12 +88,28 @@ void ty_mat_hugepages (ty_mat *A) {
 /* binary elementwise operations                                          */
 /* ====================================================================== */
 
+/* Does `small` stretch to `big`'s shape under API.md's rule: a 1x1, an
+** m x 1 column of an m x n, or a 1 x n row of an m x n? */
+static int stretches (const ty_mat *small, const ty_mat *big) {
+  if (small->rows == 1 && small->cols == 1) return 1;
+  if (small->cols == 1 && small->rows == big->rows) return 1;
+  if (small->rows == 1 && small->cols == big->cols) return 1;
+  return 0;
+}
+
+/* API.md's broadcasting: equal shapes, a 1x1 with anything, an m x n with
+** an m x 1 column or a 1 x n row, in either order.  The result has the
+** larger operand's shape; a column with a row (NumPy's outer broadcast)
+** is not allowed: the result would have neither operand's shape. */
 int ty_mat_broadcast (const ty_mat *A, const ty_mat *B, size_t *m,
                       size_t *n) {
-  if (A->rows != B->rows && A->rows != 1 && B->rows != 1) return 0;
-  if (A->cols != B->cols && A->cols != 1 && B->cols != 1) return 0;
-  *m = (A->rows == 1) ? B->rows : A->rows;
-  *n = (A->cols == 1) ? B->cols : A->cols;
+  const ty_mat *big;
+  if (A->rows == B->rows && A->cols == B->cols) big = A;
+  else if (stretches(B, A)) big = A;
+  else if (stretches(A, B)) big = B;
+  else return 0;
+  *m = big->rows;
+  *n = big->cols;
   return 1;
 }
 

@@ -37,8 +37,9 @@ static void test_broadcast (void) {
          "2x3 with 2x1 is 2x3");
   TAP_OK(ty_mat_broadcast(&row, &A, &m, &n) && m == 2 && n == 3,
          "1x3 with 2x3 is 2x3");
-  TAP_OK(ty_mat_broadcast(&col, &row, &m, &n) && m == 2 && n == 3,
-         "2x1 with 1x3 is 2x3");
+  TAP_OK(!ty_mat_broadcast(&col, &row, &m, &n),
+         "2x1 with 1x3 fails (no outer broadcast, as API.md)");
+  TAP_OK(!ty_mat_broadcast(&row, &col, &m, &n), "1x3 with 2x1 fails");
   TAP_OK(ty_mat_broadcast(&one, &e, &m, &n) && m == 0 && n == 3,
          "1x1 with 0x3 is 0x3");
   TAP_OK(!ty_mat_broadcast(&A, &bad, &m, &n), "2x3 with 3x3 fails");

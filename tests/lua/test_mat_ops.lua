@@ -141,7 +141,10 @@ t.near(row + M, mat{{101, 202, 303}, {104, 205, 306}}, 0, "1x3 + 2x3")
 t.near(M - col, mat{{-9, -8, -7}, {-16, -15, -14}}, 0, "2x3 - 2x1")
 t.near(col - M, mat{{9, 8, 7}, {16, 15, 14}}, 0, "2x1 - 2x3")
 t.near(row - M, mat{{99, 198, 297}, {96, 195, 294}}, 0, "1x3 - 2x3")
-t.near(col + row, mat{{110, 210, 310}, {120, 220, 320}}, 0, "2x1 + 1x3 is the outer sum")
+t.throws(function() return col + row end, "2x1 matrix and a 1x3 matrix",
+         "2x1 + 1x3 is a shape error naming both shapes (API.md has no outer broadcast)")
+t.throws(function() return row:emul(col) end, "1x3 and 2x1",
+         "1x3 emul 2x1 is a shape error naming both shapes")
 t.near(M + mat{7}, M + 7, 0, "2x3 + 1x1 matrix")
 t.near(mat{7} - M, 7 - M, 0, "1x1 matrix - 2x3")
 t.near(M:emul(col), mat{{10, 20, 30}, {80, 100, 120}}, 0, "emul 2x3 by 2x1")

@@ -147,11 +147,12 @@ do
   t.ok(relmax(ot.sns(b, a, C:t(), eps), P:t()) < 1e-10,
        "sns on the transposed (wide) problem")
   local ab = a * b:t()
-  local Pi = ot.sinkhorn(a, b, u + v, eps)
+  local uv = u * mat.ones(1, m) + mat.ones(n, 1) * v     -- u_i + v_j
+  local Pi = ot.sinkhorn(a, b, uv, eps)
   t.ok(relmax(Pi, ab) < 1e-12, "C_ij = u_i + v_j: P = a b'")
   t.ok(relmax(ot.sinkhorn(a, b, mat.fill(n, m, 3), 1e-3), ab) < 1e-12,
        "constant C: P = a b' even at small eps")
-  local _, cost = ot.emd(a, b, u + v)
+  local _, cost = ot.emd(a, b, uv)
   t.near(cost, a:dot(u) + b:dot(v:t()), 1e-13, "emd of u_i + v_j is <a,u> + <b,v>")
   t.ok(relmax(ot.sinkhorn(a, b, C, 1e4), ab) < 1e-4, "large eps: P -> a b'")
 end

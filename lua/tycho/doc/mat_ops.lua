@@ -28,21 +28,23 @@ assert(not pcall(function() return A + mat.zeros(3, 3) end))]],
 
 def("mat.broadcasting", {
   sig = "A + B, A - B, A:emul(B), A:ediv(B), A ^ B with different shapes",
-  summary = [[Elementwise operations stretch operands of size 1, NumPy's rule
-in two dimensions: in each dimension the sizes must be equal or one of them
-1.  So a number or a 1x1 matrix combines with anything; an m x n matrix
-with an m x 1 column (applied to every column) or a 1 x n row (applied to
-every row), in either order; and an m x 1 column with a 1 x n row gives the
-m x n table of all pairs.  Anything else is an error that names both
-shapes, e.g. "attempt to add a 3x3 matrix and a 2x2 matrix (shapes do not
-broadcast)".  In-place A:add_(B) broadcasts B to A's own shape.]],
+  summary = [[Elementwise operations stretch a smaller operand to the shape
+of the larger: a number or a 1x1 matrix combines with anything; an m x n
+matrix with an m x 1 column (applied to every column) or a 1 x n row
+(applied to every row), in either order.  Anything else, including a column
+with a row (NumPy would build the table of all pairs), is an error that
+names both shapes, e.g. "attempt to add a 3x3 matrix and a 2x2 matrix
+(shapes do not broadcast)"; for the table of pairs write it out, e.g.
+col * mat.ones(1, n) + mat.ones(m, 1) * row.  In-place A:add_(B) broadcasts
+B to A's own shape.]],
   example = [[local X = mat{{1, 2, 3}, {4, 5, 6}}      -- 2x3
 local centered = X - X:mean(1)            -- subtract each column's mean
 assert(centered:sum(1):norm() == 0)
 local scaled = X:ediv((X:max(2)))         -- divide each row by its max
 assert(scaled[{1, 3}] == 1 and scaled[{2, 3}] == 1)
-local grid = mat{1, 2} + mat{{10, 20, 30}} -- 2x1 + 1x3 -> 2x3
-assert(grid[{2, 3}] == 32)]],
+assert(not pcall(function() return mat{1, 2} + mat{{10, 20, 30}} end))
+local grid = mat{1, 2} * mat.ones(1, 3) + mat.ones(2, 1) * mat{{10, 20, 30}}
+assert(grid[{2, 3}] == 32)                -- the table of pairs, written out]],
   see = {"mat.operators", "mat:add_"},
 })
 
