@@ -884,6 +884,30 @@ do
   t.is(nz[1], 126, "a tiny negative takes code 126, not zero")
   local z = optim.quantize8(mat{0, 0, 0}, true)
   t.ok(z[1] == 127 and z[3] == 127, "an all-zero block takes the zero code")
+  -- every midpoint, and its two neighbouring doubles, in one long block
+  -- (the vectorized encoder): the same codes as the brute-force search
+  local function nudge(v, d)
+    local b = string.unpack("<i8", string.pack("<d", v))
+    return (string.unpack("<d", string.pack("<i8", b + d)))
+  end
+  for _, signed in ipairs{true, false} do
+    local map, vals = signed and S or U, {1}
+    for k = 1, 255 do
+      local m = (map[k] + map[k + 1]) / 2
+      if m > 0 then
+        for d = -1, 1 do vals[#vals + 1] = nudge(m, d) end
+      elseif m < 0 then
+        for d = -1, 1 do vals[#vals + 1] = -nudge(-m, d) end
+      end
+    end
+    local cs = optim.quantize8(mat(vals), signed, 4096)
+    local same = true
+    for k = 1, #vals do
+      if cs[k] ~= ref_encode(vals[k], signed) then same = false end
+    end
+    t.ok(same, (signed and "signed" or "unsigned") .. " map: every " ..
+         "midpoint and its neighbours encode like the brute-force search")
+  end
 end
 
 do  -- 8-bit Adam: memory, fallback, quantize = false, NaN rule
