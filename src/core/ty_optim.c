@@ -797,6 +797,8 @@ static struct {
   q8_encoder spos;                 /* magnitudes on the signed map's
                                       nonnegative side: 0, mids, 1 */
   q8_encoder uns;
+  uint8_t planes[2][4][256];       /* byte b of smap[c] (umap[c]) at
+                                      [0 (1)][b][c], for byte lookups */
 } Q8;
 
 static int cmp_double (const void *a, const void *b) {
@@ -885,6 +887,16 @@ static void q8_init (void) {
   build_encoder(&Q8.uns, v, 256);
   for (i = 0; i < 129; i++) v[i] = Q8.smap[127 + i];   /* 0 .. 1 */
   build_encoder(&Q8.spos, v, 129);
+  for (i = 0; i < 256; i++) {
+    uint32_t us, uu;
+    int b;
+    memcpy(&us, &Q8.smap[i], 4);
+    memcpy(&uu, &Q8.umap[i], 4);
+    for (b = 0; b < 4; b++) {
+      Q8.planes[0][b][i] = (uint8_t)(us >> (8 * b));
+      Q8.planes[1][b][i] = (uint8_t)(uu >> (8 * b));
+    }
+  }
   Q8.ready = 1;
 }
 
@@ -1124,7 +1136,61 @@ static void adam8_block (size_t len, double *RESTRICT x,
 }
 
 #ifdef TY_X86
-/* adam8_block with AVX-512, 8 elements at a time; returns where it
+/* AVX-512 VBMI (byte permutes), checked once */
+static int have_vbmi (void) {
+  static int v = -1;
+  if (v < 0) {
+    __builtin_cpu_init();
+    v = __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vbmi");
+  }
+  return v;
+}
+
+/* The map values (float32) of codes c[0..len), len a multiple of 64,
+** into out, without gathers: each of the four bytes of the values is a
+** 256-entry byte table (two 128-byte permutes and a blend on the code's
+** top bit), and the four byte vectors interleave into 64 floats.  The
+** codes are first reordered (a 4x4 transpose of 4-byte groups) so that
+** the interleave, which works within 128-bit lanes, yields them in
+** order.  Bit-for-bit the values of the table. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static void lookup_vbmi (size_t len, const uint8_t *c,
+                         const uint8_t planes[4][256], float *out) {
+  const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13,
+                                         2, 6, 10, 14, 3, 7, 11, 15);
+  __m512i t[4][4];
+  size_t j;
+  int b, q;
+  for (b = 0; b < 4; b++)
+    for (q = 0; q < 4; q++)
+      t[b][q] = _mm512_loadu_si512((const void *)(planes[b] + 64 * q));
+  for (j = 0; j + 64 <= len; j += 64) {
+    __m512i idx = _mm512_permutexvar_epi32(perm,
+                      _mm512_loadu_si512((const void *)(c + j)));
+    __mmask64 top = _mm512_movepi8_mask(idx);
+    __m512i v[4], lo01, lo23, hi01, hi23;
+    for (b = 0; b < 4; b++)
+      v[b] = _mm512_mask_blend_epi8(top,
+               _mm512_permutex2var_epi8(t[b][0], idx, t[b][1]),
+               _mm512_permutex2var_epi8(t[b][2], idx, t[b][3]));
+    lo01 = _mm512_unpacklo_epi8(v[0], v[1]);
+    lo23 = _mm512_unpacklo_epi8(v[2], v[3]);
+    hi01 = _mm512_unpackhi_epi8(v[0], v[1]);
+    hi23 = _mm512_unpackhi_epi8(v[2], v[3]);
+    _mm512_storeu_si512((void *)(out + j), _mm512_unpacklo_epi16(lo01, lo23));
+    _mm512_storeu_si512((void *)(out + j + 16),
+                        _mm512_unpackhi_epi16(lo01, lo23));
+    _mm512_storeu_si512((void *)(out + j + 32),
+                        _mm512_unpacklo_epi16(hi01, hi23));
+    _mm512_storeu_si512((void *)(out + j + 48),
+                        _mm512_unpackhi_epi16(hi01, hi23));
+  }
+}
+
+/* adam8_block with AVX-512, 16 elements at a time, the map values from
+** v1, v2 if not NULL (lookup_vbmi), else gathered; returns where it
 ** stopped */
 __attribute__((target("avx512f")))
 static size_t adam8_block_avx512 (size_t len, double *RESTRICT x,
@@ -1132,7 +1198,8 @@ static size_t adam8_block_avx512 (size_t len, double *RESTRICT x,
                                   const uint8_t *c1, const uint8_t *c2,
                                   const adam8_k *k, double *RESTRICT s1,
                                   double *RESTRICT s2, double *mx1,
-                                  double *mx2) {
+                                  double *mx2, const float *v1,
+                                  const float *v2) {
   const __m512d b1 = _mm512_set1_pd(k->b1), b2 = _mm512_set1_pd(k->b2);
   const __m512d omb1 = _mm512_set1_pd(k->omb1);
   const __m512d omb2 = _mm512_set1_pd(k->omb2);
@@ -1146,11 +1213,13 @@ static size_t adam8_block_avx512 (size_t len, double *RESTRICT x,
   for (j = 0; j + 16 <= len; j += 16) {
     /* 16 codes of each state, one float gather each (the maps are
     ** float32; their values as doubles are smapd, umapd) */
-    __m512 f1 = _mm512_i32gather_ps(_mm512_cvtepu8_epi32(
-        _mm_loadu_si128((const __m128i *)(const void *)(c1 + j))),
+    __m512 f1 = v1 ? _mm512_loadu_ps(v1 + j) : _mm512_i32gather_ps(
+        _mm512_cvtepu8_epi32(
+          _mm_loadu_si128((const __m128i *)(const void *)(c1 + j))),
         Q8.smap, 4);
-    __m512 f2 = _mm512_i32gather_ps(_mm512_cvtepu8_epi32(
-        _mm_loadu_si128((const __m128i *)(const void *)(c2 + j))),
+    __m512 f2 = v2 ? _mm512_loadu_ps(v2 + j) : _mm512_i32gather_ps(
+        _mm512_cvtepu8_epi32(
+          _mm_loadu_si128((const __m128i *)(const void *)(c2 + j))),
         Q8.umap, 4);
     int h;
     for (h = 0; h < 2; h++) {
@@ -1222,9 +1291,28 @@ void ty_optim_adam8 (const ty_optim_hyper *h, long t, size_t n, size_t block,
     k.sc1 = (double)a1[blk];
     k.sc2 = (double)a2[blk];
 #ifdef TY_X86
-    if (simd_level() == 2)
-      j = adam8_block_avx512(len, x + b0, g + b0, c1 + b0, c2 + b0, &k,
-                             s1, s2, &mx1, &mx2);
+    if (simd_level() == 2) {
+      double p1, p2;
+      if (have_vbmi()) {           /* chunks of up to 1024 from tables */
+        float v1[1024], v2[1024];
+        while (len - j >= 64) {
+          size_t m = len - j < 1024 ? (len - j) & ~(size_t)63 : 1024;
+          lookup_vbmi(m, c1 + b0 + j, Q8.planes[0], v1);
+          lookup_vbmi(m, c2 + b0 + j, Q8.planes[1], v2);
+          adam8_block_avx512(m, x + b0 + j, g + b0 + j, c1 + b0 + j,
+                             c2 + b0 + j, &k, s1 + j, s2 + j, &p1, &p2,
+                             v1, v2);
+          if (p1 > mx1) mx1 = p1;
+          if (p2 > mx2) mx2 = p2;
+          j += m;
+        }
+      }
+      j += adam8_block_avx512(len - j, x + b0 + j, g + b0 + j, c1 + b0 + j,
+                              c2 + b0 + j, &k, s1 + j, s2 + j, &p1, &p2,
+                              NULL, NULL);
+      if (p1 > mx1) mx1 = p1;
+      if (p2 > mx2) mx2 = p2;
+    }
 #endif
     adam8_block(len, x + b0, g + b0, c1 + b0, c2 + b0, &k, s1, s2, j,
                 &mx1, &mx2);
