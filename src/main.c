@@ -143,8 +143,9 @@ static void require (lua_State *L, const char *name) {
 
 /* The package.preload loader of a module (upvalues: Lua layer folder,
 ** module library path).  Every module needs matrices, so "tycho.mat" is
-** loaded first, and loading it also loads "tycho.rand" (mat.rand and
-** mat.randn come from there). */
+** loaded first.  Two modules add functions to another one's table, so they
+** load with it: "tycho.rand" with "tycho.mat" (mat.rand, mat.randn) and
+** "tycho.nn" with "tycho.optim" (optim.kfac, optim.mkor). */
 static int load_module (lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   const char *dir = lua_tostring(L, lua_upvalueindex(1));
@@ -169,8 +170,12 @@ static int load_module (lua_State *L) {
   lua_call(L, 1, 1);                 /* the native table */
   load_layer(L, dir, name);
   set_loaded(L, name);
-  if (strcmp(name, "tycho.mat") == 0) {
+  if (strcmp(name, "tycho.mat") == 0) {        /* mat.rand, mat.randn */
     require(L, "tycho.rand");
+    lua_pop(L, 1);
+  }
+  else if (strcmp(name, "tycho.optim") == 0) { /* optim.kfac, optim.mkor */
+    require(L, "tycho.nn");
     lua_pop(L, 1);
   }
   return 1;

@@ -75,10 +75,6 @@ local function precond(algo, net, opts)
   return opt
 end
 
--- the stand-ins lua/tycho/optim.lua installs until this module loads
--- (help documents them too, see lua/tycho/doc/nn.lua)
-nn._optim_stubs = {kfac = rawget(optim, "kfac"), mkor = rawget(optim, "mkor")}
-
 --- optim.kfac(net, opts) -> a K-FAC optimizer for net (see docs/nn.md).
 function optim.kfac(net, opts)
   local opt = precond("kfac", net, opts)   -- not a tail call: error levels

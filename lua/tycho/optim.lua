@@ -203,15 +203,7 @@ function optim.cbo_minimize(f, d, opts)
   return x, info
 end
 
--- optim.kfac and optim.mkor until the nn module is loaded: loading it
--- replaces them with the real constructors (modules load on first use)
-for _, name in ipairs({"kfac", "mkor"}) do
-  local function stub(...)
-    require "tycho.nn"
-    if optim[name] == stub then error("optim." .. name .. " is unavailable", 2) end
-    return optim[name](...)
-  end
-  optim[name] = stub
-end
+-- optim.kfac and optim.mkor come from lua/tycho/nn.lua, which the host's
+-- module loader runs right after this module (src/main.c, load_module)
 
 return optim

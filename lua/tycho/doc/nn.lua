@@ -165,7 +165,7 @@ assert(head == "tycho-nn 1")]],
   see = {"nn.load"},
 })
 
-local kfac_entry = def("optim.kfac", {
+def("optim.kfac", {
   sig = "optim.kfac(net, {lr = 0.1, momentum = 0.9, base, damping = 1e-3, ...}) -> opt",
   summary = [[K-FAC (Martens and Grosse; kfac-pytorch semantics) for an nn
 network.  Each layer's Fisher block is approximated by A (x) G, A = E[a a^T] of
@@ -202,7 +202,7 @@ assert(nn.mse(net:forward(X), T) < 0.1 * first)]],
   see = {"optim.mkor", "optim.kfac:step", "nn.mlp"},
 })
 
-local mkor_entry = def("optim.mkor", {
+def("optim.mkor", {
   sig = "optim.mkor(net, {lr = 0.1, momentum = 0.9, base, inv_freq = 10, hybrid = false, ...}) -> opt",
   summary = [[MKOR (Mozaffari et al., NeurIPS 2023; the released code's
 update): K-FAC-like preconditioning whose factor inverses are updated by
@@ -235,17 +235,6 @@ end
 assert(nn.mse(net:forward(X), T) < 0.5 * first)]],
   see = {"optim.kfac", "optim.kfac:step"},
 })
-
--- the same texts for the stand-ins optim had before nn was loaded
-for name, entry in pairs({kfac = kfac_entry, mkor = mkor_entry}) do
-  local stub = nn._optim_stubs and nn._optim_stubs[name]
-  if type(stub) == "function" and stub ~= optim[name] then
-    local copy = {}
-    for k, v in pairs(entry) do copy[k] = v end
-    copy.fn = stub
-    def("optim." .. name, copy)
-  end
-end
 
 def("optim.kfac:step", {
   fn = precond_methods.step,
