@@ -297,16 +297,35 @@ static int report (ctx *cx, int newton, double err, double dual) {
   return cx->o->progress(cx->o->ud, &p) != 0 ? TY_EINTR : 0;
 }
 
-/* The transpose T (m x n) of the n x m matrix A, in cache-sized tiles. */
-static void transpose (double *T, const double *A, size_t n, size_t m) {
-  size_t i0, j0, i, j;
+/* The transpose T (m x n) of the n x m matrix A, in cache-sized tiles;
+** columns lo..hi of A. */
+typedef struct tr_job {
+  double *T;
+  const double *A;
+  size_t n, m;
+} tr_job;
+
+static void transpose_work (void *arg, size_t lo, size_t hi, int tid) {
+  const tr_job *t = (const tr_job *)arg;
+  size_t i0, j0, i, j, n = t->n, m = t->m;
   const size_t B = 32;
-  for (j0 = 0; j0 < m; j0 += B)
+  (void)tid;
+  for (j0 = lo; j0 < hi; j0 += B)
     for (i0 = 0; i0 < n; i0 += B) {
-      size_t i1 = i0 + B < n ? i0 + B : n, j1 = j0 + B < m ? j0 + B : m;
+      size_t i1 = i0 + B < n ? i0 + B : n, j1 = j0 + B < hi ? j0 + B : hi;
       for (j = j0; j < j1; j++)
-        for (i = i0; i < i1; i++) T[i * m + j] = A[j * n + i];
+        for (i = i0; i < i1; i++) t->T[i * m + j] = t->A[j * n + i];
     }
+}
+
+static void transpose (const ty_ot_opts *o, double *T, const double *A,
+                       size_t n, size_t m) {
+  tr_job t;
+  t.T = T;
+  t.A = A;
+  t.n = n;
+  t.m = m;
+  par_for(pick_threads(o, n * m, PAR_MIN_MEM), m, transpose_work, &t);
 }
 
 /* ====================================================================== */
@@ -837,7 +856,7 @@ static int sinkhorn_solve (const otp *pb, const ty_ot_opts *o, double *F,
   }
   GET(CT, o, nm, double);
   GET(Gn, o, m, double);
-  transpose(CT, pb->C, n, m);
+  transpose(o, CT, pb->C, n, m);
   return sinkhorn_log(&cx, pb, CT, F, G, Gn, &st, info);
 }
 
@@ -889,6 +908,8 @@ typedef struct sns_ws {
   double *S;                /* (m-1)^2 Schur complement, or NULL */
   double shift;             /* mu added to the diagonal */
   double part[MAXTHREADS][2];
+  struct spm_part *spm;     /* per-thread shares of the mass rule */
+  double delta;             /* its tolerance */
 } sns_ws;
 
 /* ---- the absorbed kernel and stabilised sweeps ------------------------- */
@@ -1248,30 +1269,111 @@ TY_SIMD static size_t mass_row2 (const double *row, size_t m, double tau,
   return cnt;
 }
 
-static int sparsify_mass (sns_ws *w, double delta, pair *tmp, double *row) {
-  const otp *pb = w->pb;
-  size_t n = pb->n, m = pb->m, i, nz = 0;
-  int rc;
-  w->rowptr[0] = 0;
-  memset(w->dropc, 0, m * sizeof(double));
-  for (i = 0; i < n; i++) {
-    double budget = delta * w->rs[i], tau = budget / (double)m;
+/* One thread's share of the mass rule: rows lo..hi, kept entries in its
+** own arrays, dropped mass in its own dropc; rowptr[i + 1] gets the count
+** of row i.  A share stops before a row when it has no room for a whole
+** row (next: where to resume). */
+typedef struct spm_part {
+  pair *tmp;                /* m + 1 */
+  double *row, *dropc;      /* m each */
+  uint32_t *col;
+  double *val;
+  size_t cap, nz, next, hi;
+} spm_part;
+
+static void spm_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  spm_part *sp = w->spm + tid;
+  size_t m = w->pb->m, i;
+  double *row = sp->row;
+  pair *tmp = sp->tmp;
+  sp->hi = hi;
+  for (i = lo; i < hi; i++) {
+    double budget = w->delta * w->rs[i], tau = budget / (double)m;
     double dropped, rest, pmax;
     size_t jm = 0, cnt, k, first;
+    if (sp->cap - sp->nz < m + 1) break;
     pmax = mass_row1(row, w->KT + i * m, w->u[i], w->v, m);
     while (row[jm] != pmax && jm + 1 < m) jm++;
     row[jm] = 0.0;                      /* kept apart */
-    cnt = mass_row2(row, m, tau, w->dropc, tmp, &dropped, &rest);
+    cnt = mass_row2(row, m, tau, sp->dropc, tmp, &dropped, &rest);
     w->jmax[i] = (uint32_t)jm;
     w->rest[i] = rest;
     first = drop_smallest(tmp, cnt, budget - dropped, m);
-    for (k = 0; k < first; k++) w->dropc[tmp[k].j] += tmp[k].p;
+    for (k = 0; k < first; k++) sp->dropc[tmp[k].j] += tmp[k].p;
     tmp[cnt].p = pmax;
     tmp[cnt].j = (uint32_t)jm;
     cnt++;
-    if ((rc = sns_reserve(w, nz, nz + (cnt - first))) != 0) return rc;
-    for (k = first; k < cnt; k++) PUSH(w, nz, tmp[k].j, tmp[k].p);
-    w->rowptr[i + 1] = nz;
+    for (k = first; k < cnt; k++) {
+      sp->col[sp->nz] = tmp[k].j;
+      sp->val[sp->nz++] = tmp[k].p;
+    }
+    w->rowptr[i + 1] = cnt - first;
+  }
+  sp->next = i;
+}
+
+/* room for at least `need` entries in a share, keeping what it holds */
+static int spm_grow (sns_ws *w, spm_part *sp, size_t need) {
+  uint32_t *col;
+  double *val;
+  if (need <= sp->cap) return 0;
+  GET(col, w->o, need, uint32_t);
+  GET(val, w->o, need, double);
+  if (sp->nz > 0) {
+    memcpy(col, sp->col, sp->nz * sizeof(uint32_t));
+    memcpy(val, sp->val, sp->nz * sizeof(double));
+  }
+  sp->col = col;
+  sp->val = val;
+  sp->cap = need;
+  return 0;
+}
+
+/* The mass rule, rows shared among threads: each share is computed into
+** its own arrays, then the shares are joined in row order. */
+static int sparsify_mass (sns_ws *w, double delta) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, i, j, nz = 0, last = w->cap;
+  int nt = pick_threads(w->o, n * m, PAR_MIN_MEM), t, rc;
+  if (w->spm == NULL) {
+    GET(w->spm, w->o, MAXTHREADS, spm_part);
+    memset(w->spm, 0, MAXTHREADS * sizeof(spm_part));
+  }
+  if ((size_t)nt > n) nt = (int)n;
+  w->delta = delta;
+  for (t = 0; t < nt; t++) {
+    spm_part *sp = w->spm + t;
+    if (sp->tmp == NULL) {
+      GET(sp->tmp, w->o, m + 1, pair);
+      GET(sp->row, w->o, m, double);
+      GET(sp->dropc, w->o, m, double);
+    }
+    sp->nz = 0;
+    memset(sp->dropc, 0, m * sizeof(double));
+    if ((rc = spm_grow(w, sp, last / (size_t)nt + 2 * (m + 1))) != 0)
+      return rc;
+  }
+  par_for(nt, n, spm_work, w);
+  for (t = 0; t < nt; t++) {          /* shares that ran out of room */
+    spm_part *sp = w->spm + t;
+    while (sp->next < sp->hi) {
+      if ((rc = spm_grow(w, sp, 2 * sp->cap + m + 1)) != 0) return rc;
+      spm_work(w, sp->next, sp->hi, t);
+    }
+    nz += sp->nz;
+  }
+  if ((rc = sns_reserve(w, 0, nz)) != 0) return rc;
+  w->rowptr[0] = 0;
+  for (i = 0; i < n; i++) w->rowptr[i + 1] += w->rowptr[i];
+  memcpy(w->dropc, w->spm[0].dropc, m * sizeof(double));
+  for (t = 0, nz = 0; t < nt; t++) {
+    spm_part *sp = w->spm + t;
+    memcpy(w->col + nz, sp->col, sp->nz * sizeof(uint32_t));
+    memcpy(w->val + nz, sp->val, sp->nz * sizeof(double));
+    nz += sp->nz;
+    if (t > 0)
+      for (j = 0; j < m; j++) w->dropc[j] += sp->dropc[j];
   }
   return 0;
 }
@@ -1661,7 +1763,6 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
   double *copy = NULL, *row, best = INFINITY;
   double lambda0 = o->lambda > 0.0 ? o->lambda : 2.0 / (double)n, lambda;
   double t0 = now(), prev_err = INFINITY, prev_dual = -INFINITY;
-  pair *tmp = NULL;
   int rc, last = 0, backtracked = 0;   /* last: 0 none, 1 Newton, 2 sweep */
   int chol = o->solver == TY_OT_CHOL;
   if (lambda0 > 1.0) lambda0 = 1.0;
@@ -1702,7 +1803,6 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
   GET(w.jmax, o, n, uint32_t);
   GET(row, o, m, double);
   if (o->sparsify == TY_OT_TOPK) GET(copy, o, nm, double);
-  else GET(tmp, o, m, pair);
   if ((rc = sns_reserve(&w, 0, 8 * (n + m))) != 0) return rc;
   absorb(&w);
   /* 1. warm-up: Sinkhorn sweeps; the error after sweep k is measured by
@@ -1775,8 +1875,7 @@ static int sns_core (const otp *pb, const double *CT, const ty_ot_opts *o,
       if (o->sparsify == TY_OT_TOPK)
         rc = sparsify_topk(&w, lambda, copy, row);
       else
-        rc = sparsify_mass(&w, o->masstol * fmin(1.0, err / pb->mass), tmp,
-                           row);
+        rc = sparsify_mass(&w, o->masstol * fmin(1.0, err / pb->mass));
       if (rc != 0) return rc;
       info->nnz = w.rowptr[n];
       /* a shifted retry when the first solve fails */
@@ -1867,12 +1966,15 @@ static int sns_levels (const otp *pb, const double *CT, const ty_ot_opts *o,
   ty_ot_opts lo = *o;
   otp lp = *pb;
   int rc = 0;
-  for (k = 0; k < n * m; k++) {
-    cmin = fmin(cmin, pb->C[k]);
-    cmax = fmax(cmax, pb->C[k]);
+  if (o->continuation) {
+    for (k = 0; k < n * m; k++) {
+      double c = pb->C[k];
+      cmin = c < cmin ? c : cmin;
+      cmax = c > cmax ? c : cmax;
+    }
+    R = (cmax - cmin) * pb->ieps;
+    if (R > 100.0) J = (size_t)ceil(log10(R / 100.0));
   }
-  R = (cmax - cmin) * pb->ieps;
-  if (o->continuation && R > 100.0) J = (size_t)ceil(log10(R / 100.0));
   for (j = 0; j <= J; j++) {
     double scale = pow(10.0, (double)(J - j));
     lp.eps = pb->eps * scale;
@@ -1903,7 +2005,7 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   otp tp;
   int rc;
   GET(CT, o, n * m, double);
-  transpose(CT, pb->C, n, m);
+  transpose(o, CT, pb->C, n, m);
   if (n >= m) return sns_levels(pb, CT, o, F, G, info);
   tp.n = m;
   tp.m = n;
@@ -1921,7 +2023,7 @@ static int sns_solve (const otp *pb, const ty_ot_opts *o, double *F,
   rc = sns_levels(&tp, pb->C, o, G, F, info);
   if (rc == 0 && pb->done->iters == 1) {  /* P holds the transposed plan */
     memcpy(CT, pb->P, n * m * sizeof(double));
-    transpose(pb->P, CT, m, n);
+    transpose(o, pb->P, CT, m, n);
   }
   return rc;
 }
