@@ -1,6 +1,6 @@
 -- bench/ot.lua: tycho's ot module against POT (issue 6), in one run.
 --
---   tycho bench/ot.lua [rounds=2] [budget=60] [sizes=500,1000,2000]
+--   tycho bench/ot.lua [rounds=2] [budget=60] [sizes=500,1000,2000] [parts=1,2,3,4]
 --
 -- The same inputs go to both sides (written as .npy, read by
 -- bench/ot_pot.py in Debian's /usr/bin/python3 with python3-pot 0.8.2).
@@ -26,6 +26,8 @@ local rounds = tonumber(arg[1]) or 2
 local budget = tonumber(arg[2]) or 60
 local sizes = {}
 for s in (arg[3] or "500,1000,2000"):gmatch("%d+") do sizes[#sizes + 1] = tonumber(s) end
+local parts = {}
+for s in (arg[4] or "1,2,3,4"):gmatch("%d+") do parts[tonumber(s)] = true end
 local clock = tycho.clock
 local py = "/usr/bin/python3"
 local here = (arg[0] or "bench/ot.lua"):match("^(.*)/[^/]*$") or "."
@@ -93,7 +95,7 @@ end
 print(string.format("%-46s %11s %11s %8s", "case", "tycho", "POT", "ratio"))
 
 -- 1. the scaling form at eps = 0.01 ---------------------------------------
-do
+if parts[1] then
   local n = 2000
   local C = clouds(n, 1)
   save(C)
@@ -120,7 +122,7 @@ do
 end
 
 -- 2. the log form at eps = 1/1200 -----------------------------------------
-do
+if parts[2] then
   local n, K = 2000, 100
   local C = clouds(n, 1)
   save(C)
@@ -141,7 +143,7 @@ do
 end
 
 -- 3. SNS against POT's best Sinkhorn at eps = 1/1200 ----------------------
-for _, class in ipairs{"clouds", "assignment"} do
+for _, class in ipairs(parts[3] and {"clouds", "assignment"} or {}) do
   for _, n in ipairs(sizes) do
     local C
     if class == "clouds" then C = clouds(n, 2)
@@ -178,7 +180,7 @@ for _, class in ipairs{"clouds", "assignment"} do
 end
 
 -- 4. exact OT -------------------------------------------------------------
-for _, n in ipairs{1000, 2000} do
+for _, n in ipairs(parts[4] and {1000, 2000} or {}) do
   local C = clouds(n, 4)
   save(C)
   local tb, tp, cost, info, pinfo = math.huge, math.huge
