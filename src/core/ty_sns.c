@@ -35,9 +35,24 @@
 ** stabilised scaling of Schmitzer (2019), whose iterates are those of the
 ** log-domain sweeps.  A sweep that leaves the range right after an
 ** absorption is done in the log domain instead.
+**
+** The cut kernel.  At small eps most of K is negligible: on a random
+** assignment at eps = 1/1200 about 7% of it is above a_i e^-80.  When an
+** absorption finds at most CUT_MAX of the entries above a_i e^-CUT, K is
+** kept by rows with only those (kptr, kcol, kval), and sweeps, plan sums,
+** the mass rule and the line search run over them.  A cut entry is below
+** a_i e^-CUT when cut; it stays below a_i e^(RISE - CUT) (< 1e-23 a_i) as
+** long as max(F - Fa) + max(G - Ga) <= RISE, so a larger rise absorbs
+** again.  The plan that is returned, and the test that stops, are
+** computed from C in full (ot_confirm), so a cut can cost time but never
+** accuracy; a sweep that fails on a cut kernel is retried on a full one.
 */
 #define TAU 100.0
 #define TMAX 200.0     /* |t| bound for the exp-free line search */
+#define CUT 80.0       /* the cut kernel keeps K_ij >= a_i e^-CUT ... */
+#define RISE 25.0      /* ... while the plan's entries rise by <= e^RISE */
+#define CUT_MAX 0.3    /* and only when it keeps at most this share */
+#define PAR_MIN_CUT ((size_t)1 << 15)   /* cut entries worth a thread */
 
 typedef struct sns_ws {
   const otp *pb;
@@ -69,9 +84,84 @@ typedef struct sns_ws {
   double *S;                /* (m-1)^2 Schur complement, or NULL */
   double shift;             /* mu added to the diagonal */
   double part[MAXTHREADS][2];
-  struct spm_part *spm;     /* per-thread shares of the mass rule */
+  struct share *spm;        /* per-thread shares of the mass rule */
   double delta;             /* its tolerance */
+  int cut;                  /* the kernel is the cut one (kptr...) */
+  int cut_ok;               /* an absorption may cut it */
+  size_t *kptr;             /* n + 1: the cut kernel by rows */
+  uint32_t *kcol;
+  double *kval;
+  size_t kcap;              /* room in kcol and kval */
+  struct share *ksh;        /* per-thread shares while cutting */
+  double *kT;               /* n + 8: the cut's thresholds */
+  size_t *kcc;              /* m: entries kept in each column */
+  uint32_t *kcnt;           /* (MAXTHREADS + 1) x (n + 8): row counts */
+  double rise;              /* RISE when cut, else HUGE_VAL */
+  int bad[MAXTHREADS];
+  int stale;                /* F, G behind u, v (sync_fg) */
+  int rises;                /* half sweeps in a row on cut kernels */
 } sns_ws;
+
+/* ---- shares ------------------------------------------------------------ */
+
+typedef struct pair {
+  double p;
+  uint32_t j;
+} pair;
+
+/* One thread's share of a pass that makes a sparse matrix by rows (the
+** mass rule, the cut kernel): rows lo..hi, kept entries in its own
+** arrays (and for the mass rule the dropped mass in its own dropc); the
+** row counts go to ptr[i + 1].  A share stops before a row when it has no
+** room for a whole row (next: where to resume). */
+typedef struct share {
+  pair *tmp;                /* m + 1 */
+  double *row, *dropc;      /* m each */
+  uint32_t *col;
+  double *val;
+  size_t cap, nz, next, hi;
+} share;
+
+/* room for at least `need` entries in a share, keeping what it holds */
+static int share_grow (sns_ws *w, share *sp, size_t need) {
+  uint32_t *col;
+  double *val;
+  if (need <= sp->cap) return 0;
+  GET(col, w->o, need, uint32_t);
+  GET(val, w->o, need, double);
+  if (sp->nz > 0) {
+    memcpy(col, sp->col, sp->nz * sizeof(uint32_t));
+    memcpy(val, sp->val, sp->nz * sizeof(double));
+  }
+  sp->col = col;
+  sp->val = val;
+  sp->cap = need;
+  return 0;
+}
+
+/* Join the shares 0..nt-1 (rows in order; ptr[i + 1] holds the count of
+** row i) into one matrix by rows in *col, *val (room *cap, grown when
+** short). */
+static int shares_join (sns_ws *w, share *sh, int nt, size_t n, size_t *ptr,
+                        uint32_t **col, double **val, size_t *cap) {
+  size_t i, nz = 0;
+  int t;
+  for (t = 0; t < nt; t++) nz += sh[t].nz;
+  if (nz > *cap) {
+    size_t room = nz + nz / 4 + 64;
+    GET(*col, w->o, room, uint32_t);
+    GET(*val, w->o, room, double);
+    *cap = room;
+  }
+  ptr[0] = 0;
+  for (i = 0; i < n; i++) ptr[i + 1] += ptr[i];
+  for (t = 0, nz = 0; t < nt; t++) {
+    memcpy(*col + nz, sh[t].col, sh[t].nz * sizeof(uint32_t));
+    memcpy(*val + nz, sh[t].val, sh[t].nz * sizeof(double));
+    nz += sh[t].nz;
+  }
+  return 0;
+}
 
 /* ---- the absorbed kernel and stabilised sweeps ------------------------- */
 
@@ -131,74 +221,311 @@ static int need_ct (sns_ws *w) {
   return 0;
 }
 
-/* Absorb the scalings into the potentials and rebuild the kernel. */
-static void absorb (sns_ws *w) {
+/* Column j of the cut kernel: the rows i with L_i = Fa_i + Gj - c_i/eps
+** >= la_i - CUT, i.e. x_i = T_i + Gj - c_i / eps >= 0 with T_i = Fa_i -
+** la_i + CUT (T is padded with -inf to a multiple of 8), as (row, e^L_i)
+** pairs; cnt[i] counts them.  Only groups of 8 with a kept entry pay for
+** exps; stores are unconditional (no branch to mispredict), so row and
+** val need n + 8 of room.  Returns the count. */
+TY_SIMD static size_t cut_col (const double *c, const double *T,
+                               const double *Fa, double Gj, double ieps,
+                               size_t n, uint32_t *row, double *val,
+                               uint32_t *cnt) {
+  size_t i, k, len = 0;
+  for (i = 0; i < n; i += 8) {
+    size_t r = n - i < 8 ? n - i : 8;
+    v8d cv = r == 8 ? vload(c + i) : vload_part(c + i, r, 0.0);
+    v8d x = vload(T + i) + Gj - cv * ieps, e;
+    if (vhmax(x) < 0.0) continue;
+    e = vexp((r == 8 ? vload(Fa + i) : vload_part(Fa + i, r, 0.0)) + Gj -
+             cv * ieps);
+    for (k = 0; k < 8; k++) {
+      unsigned keep = x[k] >= 0.0;
+      row[len] = (uint32_t)(i + k);
+      val[len] = e[k];
+      len += keep;
+      cnt[i + k] += keep;     /* cnt has room for the padding */
+    }
+  }
+  return len;
+}
+
+/* Columns lo..hi of the cut kernel into this thread's share (by columns;
+** sh->col holds rows), with its row counts in kcnt + tid (n + 8) and the
+** column counts in kcc. */
+static void cut_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  const otp *pb = w->pb;
+  share *sh = w->ksh + tid;
+  size_t n = pb->n, j;
+  uint32_t *cnt = w->kcnt + (size_t)tid * (n + 8);
+  sh->hi = hi;
+  for (j = lo; j < hi; j++) {
+    size_t c;
+    if (sh->cap - sh->nz < n + 8) break;
+    c = cut_col(pb->C + j * n, w->kT, w->Fa, w->Ga[j], pb->ieps, n,
+                sh->col + sh->nz, sh->val + sh->nz, cnt);
+    w->kcc[j] = c;
+    sh->nz += c;
+  }
+  sh->next = j;
+}
+
+/* The shares by columns into the cut kernel by rows: share t's entries of
+** row i go from kcnt[t][i] (its first place) on. */
+static void cut_rows_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  const share *sh = w->ksh + tid;
+  uint32_t *at = w->kcnt + (size_t)tid * (w->pb->n + 8);
+  size_t j, k, e = 0;
+  for (j = lo; j < hi; j++)
+    for (k = 0; k < w->kcc[j]; k++, e++) {
+      uint32_t i = sh->col[e], q = at[i]++;
+      w->kcol[q] = (uint32_t)j;
+      w->kval[q] = sh->val[e];
+    }
+}
+
+/* Cut the kernel at (Fa, Ga); sets w->cut when it keeps few enough:
+** columns on all threads, then the pieces are turned into rows. */
+static int cut_kernel (sns_ws *w) {
+  const otp *pb = w->pb;
+  size_t n = pb->n, m = pb->m, nz = 0, i, j;
+  int nt = ot_threads(w->o, n * m, PAR_MIN_EXP), t, rc;
+  w->cut = 0;
+  if ((size_t)nt > m) nt = (int)m;
+  if (w->ksh == NULL) {
+    GET(w->ksh, w->o, MAXTHREADS, share);
+    memset(w->ksh, 0, MAXTHREADS * sizeof(share));
+    GET(w->kptr, w->o, n + 1, size_t);
+    GET(w->kT, w->o, n + 8, double);
+    GET(w->kcc, w->o, m, size_t);
+    GET(w->kcnt, w->o, (size_t)(MAXTHREADS + 1) * (n + 8), uint32_t);
+  }
+  for (i = 0; i < n; i++) w->kT[i] = w->Fa[i] - pb->la[i] + CUT;
+  for (; i < n + 8; i++) w->kT[i] = -INFINITY;
+  {                          /* 64 columns say whether a cut is worth it */
+    size_t S = m < 64 ? m : 64, k, c = 0;
+    uint32_t *cnt = w->kcnt + (size_t)MAXTHREADS * (n + 8);
+    share *sh = w->ksh;
+    if ((rc = share_grow(w, sh, n + 8)) != 0) return rc;
+    memset(cnt, 0, (n + 8) * sizeof(uint32_t));
+    for (k = 0; k < S; k++) {
+      j = k * m / S;
+      c += cut_col(pb->C + j * n, w->kT, w->Fa, w->Ga[j], pb->ieps, n,
+                   sh->col, sh->val, cnt);
+    }
+    if ((double)c > 0.8 * CUT_MAX * (double)(S * n)) return 0;
+    nz = (size_t)((double)c / (double)S * (double)m * 1.25) + 64;
+  }
+  for (t = 0; t < nt; t++) {
+    w->ksh[t].nz = 0;
+    memset(w->kcnt + (size_t)t * (n + 8), 0, (n + 8) * sizeof(uint32_t));
+    rc = share_grow(w, w->ksh + t, (nz > w->kcap ? nz : w->kcap) /
+                    (size_t)nt + 8 * n);
+    if (rc != 0) return rc;
+  }
+  ot_par_for(nt, m, cut_work, w);
+  nz = 0;
+  for (t = 0; t < nt; t++) {
+    share *sh = w->ksh + t;
+    while (sh->next < sh->hi) {
+      if ((double)(nz + sh->nz) > CUT_MAX * (double)(n * m)) return 0;
+      if ((rc = share_grow(w, sh, 2 * sh->cap + 8 * n)) != 0) return rc;
+      cut_work(w, sh->next, sh->hi, t);
+    }
+    nz += sh->nz;
+  }
+  if ((double)nz > CUT_MAX * (double)(n * m)) return 0;
+  if (nz > w->kcap) {
+    size_t room = nz + nz / 4 + 64;
+    GET(w->kcol, w->o, room, uint32_t);
+    GET(w->kval, w->o, room, double);
+    w->kcap = room;
+  }
+  w->kptr[0] = 0;             /* row starts, and each share's place */
+  for (i = 0; i < n; i++) {
+    size_t q = w->kptr[i];
+    for (t = 0; t < nt; t++) {
+      uint32_t *cnt = w->kcnt + (size_t)t * (n + 8);
+      size_t c = cnt[i];
+      cnt[i] = (uint32_t)q;
+      q += c;
+    }
+    w->kptr[i + 1] = q;
+  }
+  ot_par_for(nt, m, cut_rows_work, w);
+  w->cut = 1;
+  return 0;
+}
+
+static void sync_fg (sns_ws *w);
+
+/* Absorb the scalings into the potentials and rebuild the kernel: cut
+** when allowed (may_cut) and worth it, else in full. */
+static int absorb (sns_ws *w, int may_cut) {
   const otp *pb = w->pb;
   size_t n = pb->n, m = pb->m, i;
+  int rc;
+  sync_fg(w);
   memcpy(w->Fa, w->F, n * sizeof(double));
   memcpy(w->Ga, w->G, m * sizeof(double));
   for (i = 0; i < n; i++) w->u[i] = 1.0;
   for (i = 0; i < m; i++) w->v[i] = 1.0;
+  w->cut = 0;
+  if (may_cut && w->cut_ok) {
+    if ((rc = cut_kernel(w)) != 0) return rc;
+  }
+  w->rise = w->cut ? RISE : HUGE_VAL;
+  if (w->cut) return 0;
+  if (w->KT == NULL) GET(w->KT, w->o, n * m, double);
   ot_par_for(ot_threads(w->o, n * m, PAR_MIN_EXP), n, absorb_work, w);
+  return 0;
 }
 
-/* the scalings from the potentials; 0 when one leaves [e^-TAU, e^TAU] */
+/* threads for a pass over the kernel: a cut entry (gathered, scattered)
+** is worth more than a streamed one */
+static int pass_threads (const sns_ws *w) {
+  size_t n = w->pb->n;
+  int nt = w->cut ? ot_threads(w->o, w->kptr[n], PAR_MIN_CUT)
+                  : ot_threads(w->o, n * w->pb->m, PAR_MIN_MEM);
+  return (size_t)nt > n ? (int)n : nt;
+}
+
+/* the scalings from the potentials; 0 when one leaves [e^-TAU, e^TAU]
+** or the plan rose by more than w->rise */
 static int rescale (sns_ws *w) {
   size_t n = w->pb->n, m = w->pb->m, i;
   int ok = 1;
+  double ru = -HUGE_VAL, rv = -HUGE_VAL;
   for (i = 0; i < n; i++) {
     double d = w->F[i] - w->Fa[i];
     ok &= fabs(d) <= TAU;
+    if (d > ru) ru = d;
     w->u[i] = exp(d);
   }
   for (i = 0; i < m; i++) {
     double d = w->G[i] - w->Ga[i];
     ok &= fabs(d) <= TAU;
+    if (d > rv) rv = d;
     w->v[i] = exp(d);
   }
-  return ok;
+  return ok && ru + rv <= w->rise;
+}
+
+/* sum_k val_k x[col_k] */
+static double gdot (const double *val, const uint32_t *col, const double *x,
+                    size_t len) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  size_t k;
+  for (k = 0; k + 4 <= len; k += 4) {
+    s0 += val[k] * x[col[k]];
+    s1 += val[k + 1] * x[col[k + 1]];
+    s2 += val[k + 2] * x[col[k + 2]];
+    s3 += val[k + 3] * x[col[k + 3]];
+  }
+  for (; k < len; k++) s0 += val[k] * x[col[k]];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* the stabilised sweep's pass over rows lo..hi of the cut kernel */
+static void cut_scal_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  const otp *pb = w->pb;
+  size_t m = pb->m, i, k;
+  double *acc = w->acc + (size_t)tid * m, e1 = 0.0;
+  const double big = exp(TAU), small = exp(-TAU);
+  int bad = 0;
+  memset(acc, 0, m * sizeof(double));
+  for (i = lo; i < hi; i++) {
+    size_t a = w->kptr[i], b = w->kptr[i + 1];
+    const double *val = w->kval;
+    const uint32_t *col = w->kcol;
+    double s = gdot(val + a, col + a, w->v, b - a), un = pb->a[i] / s;
+    e1 += fabs(w->u[i] * s - pb->a[i]);
+    if (!(s > 0.0) || !(un <= big && un >= small)) {
+      bad = 1;
+      un = 0.0;
+    }
+    w->unew[i] = un;
+    for (k = a; k < b; k++) acc[col[k]] += val[k] * un;
+  }
+  w->part[tid][0] = e1;
+  w->bad[tid] = bad;
 }
 
 /* One stabilised sweep (rows, then columns): the fused pass over the rows
 ** of K gives u_new = a / (K v) and accumulates K^T u_new, then v_new =
 ** b / (K^T u_new).  err gets the row error of the state before the sweep.
-** Returns 0, or 1 (nothing changed) when a new scaling leaves the range. */
+** Returns 0, or 1 (nothing changed) when a new scaling leaves the range,
+** or on a cut kernel 2 when the column half leaves it or would make the
+** cut entries rise too much (then only the rows are updated).  F and G
+** are left stale (sync_fg). */
 static int stab_sweep (sns_ws *w, double *err) {
   const otp *pb = w->pb;
   size_t n = pb->n, m = pb->m, i, j;
-  int nt = ot_threads(w->o, n * m, PAR_MIN_MEM), t, bad = 0;
+  int nt = pass_threads(w), t;
+  int bad = 0;
   const double big = exp(TAU), small = exp(-TAU);
-  scal_job sj;
-  sj.len = m;
-  sj.K = w->KT;
-  sj.u = w->v;
-  sj.v = w->u;
-  sj.w = pb->a;
-  sj.lim = TAU;
-  sj.vnew = w->unew;
-  sj.acc = w->acc;
-  ot_par_for(nt, n, ot_scal_work, &sj);
+  double ru = 0.0, rv = 0.0;
   *err = 0.0;
-  for (t = 0; t < nt; t++) {
-    *err += sj.part[t][0];
-    bad |= sj.bad[t];
+  if (nt > (int)n) nt = (int)n;
+  if (w->cut) {
+    ot_par_for(nt, n, cut_scal_work, w);
+    for (t = 0; t < nt; t++) {
+      *err += w->part[t][0];
+      bad |= w->bad[t];
+    }
   }
+  else {
+    scal_job sj;
+    sj.len = m;
+    sj.K = w->KT;
+    sj.u = w->v;
+    sj.v = w->u;
+    sj.w = pb->a;
+    sj.lim = TAU;
+    sj.vnew = w->unew;
+    sj.acc = w->acc;
+    ot_par_for(nt, n, ot_scal_work, &sj);
+    for (t = 0; t < nt; t++) {
+      *err += sj.part[t][0];
+      bad |= sj.bad[t];
+    }
+  }
+  if (bad) return 1;
   for (j = 0; j < m && !bad; j++) {
     double s = 0.0;
     for (t = 0; t < nt; t++) s += w->acc[(size_t)t * m + j];
     w->vnew[j] = pb->b[j] / s;
     if (!(s > 0.0) || !(w->vnew[j] <= big && w->vnew[j] >= small)) bad = 1;
+    else if (w->vnew[j] > rv) rv = w->vnew[j];
   }
-  if (bad) return 1;
-  for (i = 0; i < n; i++) {
-    w->u[i] = w->unew[i];
-    w->F[i] = w->Fa[i] + log(w->u[i]);
+  if (w->cut && !bad) {     /* a cut kernel allows only so much rise */
+    for (i = 0; i < n; i++) if (w->unew[i] > ru) ru = w->unew[i];
+    bad = log(ru) + log(rv) > w->rise;
   }
-  for (j = 0; j < m; j++) {
-    w->v[j] = w->vnew[j];
-    w->G[j] = w->Ga[j] + log(w->v[j]);
+  if (bad) {
+    if (!w->cut) return 1;
+    /* the row half is exact (it saw the plan before the update), the
+    ** column half may not be: keep the rows, absorb and cut again */
+    memcpy(w->u, w->unew, n * sizeof(double));
+    w->stale = 1;
+    return 2;
   }
+  memcpy(w->u, w->unew, n * sizeof(double));
+  memcpy(w->v, w->vnew, m * sizeof(double));
+  w->stale = 1;
   return 0;
+}
+
+/* F = Fa + log u, G = Ga + log v after sweeps (which leave them stale) */
+static void sync_fg (sns_ws *w) {
+  size_t n = w->pb->n, m = w->pb->m, i;
+  if (!w->stale) return;
+  for (i = 0; i < n; i++) w->F[i] = w->Fa[i] + log(w->u[i]);
+  for (i = 0; i < m; i++) w->G[i] = w->Ga[i] + log(w->v[i]);
+  w->stale = 0;
 }
 
 /* One Sinkhorn sweep from (F, G): stabilised when it can be, else (right
@@ -207,10 +534,20 @@ static int stab_sweep (sns_ws *w, double *err) {
 static int sns_sweep (sns_ws *w, double *err) {
   const otp *pb = w->pb;
   double e[2];
-  int rc;
-  if (stab_sweep(w, err) == 0) return 0;
-  absorb(w);
-  if (stab_sweep(w, err) == 0) return 0;
+  int rc = stab_sweep(w, err);
+  if (rc == 0) {
+    w->rises = 0;
+    return 0;
+  }
+  if (rc == 2)                /* a half sweep, then a new cut; after three */
+    return absorb(w, ++w->rises < 3);   /* in a row, a full kernel */
+  if ((rc = absorb(w, 1)) != 0) return rc;
+  if ((rc = stab_sweep(w, err)) == 0) return 0;
+  if (rc == 2) return absorb(w, 0);
+  if (w->cut) {                        /* again on the full kernel */
+    if ((rc = absorb(w, 0)) != 0) return rc;
+    if (stab_sweep(w, err) == 0) return 0;
+  }
   if ((rc = need_ct(w)) != 0) return rc;
   ot_half_sweep(w->o, *w->CT, pb->m, pb->n, w->G, pb->a, pb->la, w->F,
              pb->ieps, w->unew, e);
@@ -218,8 +555,7 @@ static int sns_sweep (sns_ws *w, double *err) {
   *err = e[0];
   ot_half_sweep(w->o, pb->C, pb->n, pb->m, w->F, pb->b, pb->lb, NULL,
              pb->ieps, w->G, e);
-  absorb(w);
-  return 0;
+  return absorb(w, 1);
 }
 
 /* ---- plan sums --------------------------------------------------------- */
@@ -245,19 +581,33 @@ TY_SIMD static double splan_row (const double *k, double ui, const double *v,
 
 static void splan_work (void *arg, size_t lo, size_t hi, int tid) {
   sns_ws *w = (sns_ws *)arg;
-  size_t m = w->pb->m, i;
+  size_t m = w->pb->m, i, k;
   double *cs = w->csp + (size_t)tid * m;
   memset(cs, 0, m * sizeof(double));
-  for (i = lo; i < hi; i++)
-    w->rs[i] = splan_row(w->KT + i * m, w->u[i], w->v, m, cs);
+  if (!w->cut) {
+    for (i = lo; i < hi; i++)
+      w->rs[i] = splan_row(w->KT + i * m, w->u[i], w->v, m, cs);
+    return;
+  }
+  for (i = lo; i < hi; i++) {
+    double s = 0.0, ui = w->u[i];
+    for (k = w->kptr[i]; k < w->kptr[i + 1]; k++) {
+      uint32_t j = w->kcol[k];
+      double p = ui * w->kval[k] * w->v[j];
+      cs[j] += p;
+      s += p;
+    }
+    w->rs[i] = s;
+  }
 }
 
 /* rs, cs of the current plan; returns sum P */
 static double sns_plan (sns_ws *w) {
   const otp *pb = w->pb;
   size_t n = pb->n, m = pb->m, i, j;
-  int nt = ot_threads(w->o, n * m, PAR_MIN_MEM), t;
+  int nt = pass_threads(w), t;
   double sum = 0.0;
+  if (nt > (int)n) nt = (int)n;
   ot_par_for(nt, n, splan_work, w);
   for (j = 0; j < m; j++) {
     double s = 0.0;
@@ -269,11 +619,6 @@ static double sns_plan (sns_ws *w) {
 }
 
 /* ---- sparsification ---------------------------------------------------- */
-
-typedef struct pair {
-  double p;
-  uint32_t j;
-} pair;
 
 /* sort pairs by p, ascending (quicksort, insertion sort for short runs) */
 static void sort_pairs (pair *x, size_t len) {
@@ -467,21 +812,41 @@ TY_SIMD static size_t mass_row2 (const double *row, size_t m, double tau,
   return cnt;
 }
 
-/* One thread's share of the mass rule: rows lo..hi, kept entries in its
-** own arrays, dropped mass in its own dropc; rowptr[i + 1] gets the count
-** of row i.  A share stops before a row when it has no room for a whole
-** row (next: where to resume). */
-typedef struct spm_part {
-  pair *tmp;                /* m + 1 */
-  double *row, *dropc;      /* m each */
-  uint32_t *col;
-  double *val;
-  size_t cap, nz, next, hi;
-} spm_part;
+/* mass_row1 and mass_row2 for a row of the cut kernel (len entries in
+** columns col): row gets p_k = ui val_k v[col_k], *km where the maximum
+** is */
+static double cut_mass_row1 (double *row, const double *val,
+                             const uint32_t *col, size_t len, double ui,
+                             const double *v, size_t *km) {
+  size_t k, at = 0;
+  double mx = -1.0;
+  for (k = 0; k < len; k++) {
+    row[k] = ui * val[k] * v[col[k]];
+    if (row[k] > mx) { mx = row[k]; at = k; }
+  }
+  *km = at;
+  return mx;
+}
+
+static size_t cut_mass_row2 (const double *row, const uint32_t *col,
+                             size_t len, double tau, double *dropc,
+                             pair *tmp, double *dropped, double *rest) {
+  size_t k, cnt = 0;
+  double d = 0.0, r = 0.0;
+  for (k = 0; k < len; k++) {
+    double p = row[k];
+    r += p;
+    if (p <= tau) { d += p; dropc[col[k]] += p; }
+    else { tmp[cnt].p = p; tmp[cnt].j = col[k]; cnt++; }
+  }
+  *dropped = d;
+  *rest = r;
+  return cnt;
+}
 
 static void spm_work (void *arg, size_t lo, size_t hi, int tid) {
   sns_ws *w = (sns_ws *)arg;
-  spm_part *sp = w->spm + tid;
+  share *sp = w->spm + tid;
   size_t m = w->pb->m, i;
   double *row = sp->row;
   pair *tmp = sp->tmp;
@@ -491,10 +856,27 @@ static void spm_work (void *arg, size_t lo, size_t hi, int tid) {
     double dropped, rest, pmax;
     size_t jm = 0, cnt, k, first;
     if (sp->cap - sp->nz < m + 1) break;
-    pmax = mass_row1(row, w->KT + i * m, w->u[i], w->v, m);
-    while (row[jm] != pmax && jm + 1 < m) jm++;
-    row[jm] = 0.0;                      /* kept apart */
-    cnt = mass_row2(row, m, tau, sp->dropc, tmp, &dropped, &rest);
+    if (w->cut) {
+      size_t a = w->kptr[i], len = w->kptr[i + 1] - a, km = 0;
+      if (len == 0) {                   /* nothing above the cut */
+        w->jmax[i] = 0;
+        w->rest[i] = 0.0;
+        w->rowptr[i + 1] = 0;
+        continue;
+      }
+      pmax = cut_mass_row1(row, w->kval + a, w->kcol + a, len, w->u[i], w->v,
+                           &km);
+      jm = w->kcol[a + km];
+      row[km] = 0.0;                    /* kept apart */
+      cnt = cut_mass_row2(row, w->kcol + a, len, tau, sp->dropc, tmp,
+                          &dropped, &rest);
+    }
+    else {
+      pmax = mass_row1(row, w->KT + i * m, w->u[i], w->v, m);
+      while (row[jm] != pmax && jm + 1 < m) jm++;
+      row[jm] = 0.0;                    /* kept apart */
+      cnt = mass_row2(row, m, tau, sp->dropc, tmp, &dropped, &rest);
+    }
     w->jmax[i] = (uint32_t)jm;
     w->rest[i] = rest;
     first = drop_smallest(tmp, cnt, budget - dropped, m);
@@ -511,37 +893,20 @@ static void spm_work (void *arg, size_t lo, size_t hi, int tid) {
   sp->next = i;
 }
 
-/* room for at least `need` entries in a share, keeping what it holds */
-static int spm_grow (sns_ws *w, spm_part *sp, size_t need) {
-  uint32_t *col;
-  double *val;
-  if (need <= sp->cap) return 0;
-  GET(col, w->o, need, uint32_t);
-  GET(val, w->o, need, double);
-  if (sp->nz > 0) {
-    memcpy(col, sp->col, sp->nz * sizeof(uint32_t));
-    memcpy(val, sp->val, sp->nz * sizeof(double));
-  }
-  sp->col = col;
-  sp->val = val;
-  sp->cap = need;
-  return 0;
-}
-
 /* The mass rule, rows shared among threads: each share is computed into
 ** its own arrays, then the shares are joined in row order. */
 static int sparsify_mass (sns_ws *w, double delta) {
   const otp *pb = w->pb;
-  size_t n = pb->n, m = pb->m, i, j, nz = 0, last = w->cap;
-  int nt = ot_threads(w->o, n * m, PAR_MIN_MEM), t, rc;
+  size_t n = pb->n, m = pb->m, j, nz = 0, last = w->cap;
+  int nt = pass_threads(w), t, rc;
   if (w->spm == NULL) {
-    GET(w->spm, w->o, MAXTHREADS, spm_part);
-    memset(w->spm, 0, MAXTHREADS * sizeof(spm_part));
+    GET(w->spm, w->o, MAXTHREADS, share);
+    memset(w->spm, 0, MAXTHREADS * sizeof(share));
   }
   if ((size_t)nt > n) nt = (int)n;
   w->delta = delta;
   for (t = 0; t < nt; t++) {
-    spm_part *sp = w->spm + t;
+    share *sp = w->spm + t;
     if (sp->tmp == NULL) {
       GET(sp->tmp, w->o, m + 1, pair);
       GET(sp->row, w->o, m, double);
@@ -549,30 +914,24 @@ static int sparsify_mass (sns_ws *w, double delta) {
     }
     sp->nz = 0;
     memset(sp->dropc, 0, m * sizeof(double));
-    if ((rc = spm_grow(w, sp, last / (size_t)nt + 2 * (m + 1))) != 0)
+    if ((rc = share_grow(w, sp, last / (size_t)nt + 2 * (m + 1))) != 0)
       return rc;
   }
   ot_par_for(nt, n, spm_work, w);
   for (t = 0; t < nt; t++) {          /* shares that ran out of room */
-    spm_part *sp = w->spm + t;
+    share *sp = w->spm + t;
     while (sp->next < sp->hi) {
-      if ((rc = spm_grow(w, sp, 2 * sp->cap + m + 1)) != 0) return rc;
+      if ((rc = share_grow(w, sp, 2 * sp->cap + m + 1)) != 0) return rc;
       spm_work(w, sp->next, sp->hi, t);
     }
     nz += sp->nz;
   }
-  if ((rc = sns_reserve(w, 0, nz)) != 0) return rc;
-  w->rowptr[0] = 0;
-  for (i = 0; i < n; i++) w->rowptr[i + 1] += w->rowptr[i];
+  (void)nz;
+  rc = shares_join(w, w->spm, nt, n, w->rowptr, &w->col, &w->val, &w->cap);
+  if (rc != 0) return rc;
   memcpy(w->dropc, w->spm[0].dropc, m * sizeof(double));
-  for (t = 0, nz = 0; t < nt; t++) {
-    spm_part *sp = w->spm + t;
-    memcpy(w->col + nz, sp->col, sp->nz * sizeof(uint32_t));
-    memcpy(w->val + nz, sp->val, sp->nz * sizeof(double));
-    nz += sp->nz;
-    if (t > 0)
-      for (j = 0; j < m; j++) w->dropc[j] += sp->dropc[j];
-  }
+  for (t = 1; t < nt; t++)
+    for (j = 0; j < m; j++) w->dropc[j] += w->spm[t].dropc[j];
   return 0;
 }
 
@@ -882,30 +1241,29 @@ TY_SIMD static double phi_row_scaled (const double *k, double ui,
   return hsum(s);
 }
 
-/* the same from the potentials, for large steps: exp(L + t) - P (1 + t)
-** with L = F_i + G_j - C_ij / eps; *lmax gets max (L + t) */
-TY_SIMD static double phi_row_exact (const double *k, double ui,
-                                     const double *v, const double *c,
-                                     double Fi, const double *G, double dFi,
-                                     const double *dG, double alpha,
-                                     double ieps, size_t m, double *lmax) {
+/* the same from the potentials for column j, for large steps: exp(L + t)
+** - P (1 + t) with L = F_i + G_j - C_ij / eps and P = exp(L) (every
+** entry, cut or not); *lmax gets max (L + t) */
+TY_SIMD static double phi_col_exact (const double *c, const double *F,
+                                     double Gj, const double *dF, double dGj,
+                                     double alpha, double ieps, size_t n,
+                                     double *lmax) {
   v8d s = VSPLAT(0.0), mx = VSPLAT(-INFINITY);
-  size_t j, rest = m % 8, full = m - rest;
-  for (j = 0; j <= full; j += 8) {
+  size_t i, rest = n % 8, full = n - rest;
+  for (i = 0; i <= full; i += 8) {
     v8d p, t, L, ex;
     v8i small;
-    if (j == full) {
+    if (i == full) {
       if (rest == 0) break;
-      p = ui * vload_part(k + j, rest, 0.0) * vload_part(v + j, rest, 0.0);
-      t = alpha * (dFi + vload_part(dG + j, rest, 0.0));
-      L = Fi + vload_part(G + j, rest, -INFINITY) -
-          vload_part(c + j, rest, 0.0) * ieps;
+      t = alpha * (vload_part(dF + i, rest, 0.0) + dGj);
+      L = vload_part(F + i, rest, -INFINITY) + Gj -
+          vload_part(c + i, rest, 0.0) * ieps;
     }
     else {
-      p = ui * vload(k + j) * vload(v + j);
-      t = alpha * (dFi + vload(dG + j));
-      L = Fi + vload(G + j) - vload(c + j) * ieps;
+      t = alpha * (vload(dF + i) + dGj);
+      L = vload(F + i) + Gj - vload(c + i) * ieps;
     }
+    p = vexp(L);
     ex = vexp(L + t) - p * (1.0 + t);
     small = vabs(t) < 0.1;
     s += vselect(small, p * vphi_series(t), ex);
@@ -915,44 +1273,100 @@ TY_SIMD static double phi_row_exact (const double *k, double ui,
   return hsum(s);
 }
 
-static void phi_work (void *arg, size_t lo, size_t hi, int tid) {
+static void phi_exact_work (void *arg, size_t lo, size_t hi, int tid) {
   sns_ws *w = (sns_ws *)arg;
   const otp *pb = w->pb;
-  size_t m = pb->m, i;
-  double s = 0.0, mx = -INFINITY, a = w->alpha, *cs = w->csp + tid * m;
-  if (!w->exact_ls) memset(cs, 0, m * sizeof(double));
-  for (i = lo; i < hi; i++) {
-    const double *k = w->KT + i * m;
-    if (w->exact_ls) {
-      double l;
-      s += phi_row_exact(k, w->u[i], w->v, *w->CT + i * m, w->F[i], w->G,
-                         w->dF[i], w->dG, a, pb->ieps, m, &l);
-      if (l > mx) mx = l;
-    }
-    else
-      s += phi_row_scaled(k, w->u[i], w->v, w->dF[i], w->dG,
-                          exp(a * w->dF[i]), w->Eg, a, m, cs, w->rsn + i);
+  size_t n = pb->n, j;
+  double s = 0.0, mx = -INFINITY;
+  for (j = lo; j < hi; j++) {
+    double l;
+    s += phi_col_exact(pb->C + j * n, w->F, w->G[j], w->dF, w->dG[j],
+                       w->alpha, pb->ieps, n, &l);
+    if (l > mx) mx = l;
   }
   w->part[tid][0] = s;
   w->part[tid][1] = mx;
 }
 
+/* phi_row_scaled for a row of the cut kernel */
+static double phi_row_cut (const double *val, const uint32_t *col,
+                           size_t len, double ui, const double *v,
+                           double dFi, const double *dG, double Ei,
+                           const double *Eg, double alpha, double *cs,
+                           double *rsum) {
+  double s = 0.0, rs = 0.0;
+  size_t k;
+  for (k = 0; k < len; k++) {
+    uint32_t j = col[k];
+    double p = ui * val[k] * v[j], t, q;
+    if (!(p > 1e-200)) p = 0.0;
+    t = alpha * (dFi + dG[j]);
+    q = (p * Ei) * Eg[j];
+    if (fabs(t) < 0.1) {
+      double z = 1.0 / 3628800.0;
+      z = z * t + 1.0 / 362880.0;
+      z = z * t + 1.0 / 40320.0;
+      z = z * t + 1.0 / 5040.0;
+      z = z * t + 1.0 / 720.0;
+      z = z * t + 1.0 / 120.0;
+      z = z * t + 1.0 / 24.0;
+      z = z * t + 1.0 / 6.0;
+      z = z * t + 0.5;
+      s += p * (z * t * t);
+    }
+    else s += q - p - p * t;
+    rs += q;
+    cs[j] += q;
+  }
+  *rsum = rs;
+  return s;
+}
+
+static void phi_work (void *arg, size_t lo, size_t hi, int tid) {
+  sns_ws *w = (sns_ws *)arg;
+  size_t m = w->pb->m, i;
+  double s = 0.0, a = w->alpha, *cs = w->csp + (size_t)tid * m;
+  memset(cs, 0, m * sizeof(double));
+  for (i = lo; i < hi; i++) {
+    double Ei = exp(a * w->dF[i]);
+    if (w->cut) {
+      size_t k = w->kptr[i];
+      s += phi_row_cut(w->kval + k, w->kcol + k, w->kptr[i + 1] - k,
+                       w->u[i], w->v, w->dF[i], w->dG, Ei, w->Eg, a, cs,
+                       w->rsn + i);
+    }
+    else
+      s += phi_row_scaled(w->KT + i * m, w->u[i], w->v, w->dF[i], w->dG,
+                          Ei, w->Eg, a, m, cs, w->rsn + i);
+  }
+  w->part[tid][0] = s;
+  w->part[tid][1] = -INFINITY;
+}
+
 /* sum P phi(alpha s) over all entries, or -1 when a step that large would
-** overflow (some L + alpha s above 700).  Unless the step is large
-** (exact_ls), the row sums of the stepped plan are left in rsn and its
-** column sums in nt pieces in csp (w->nt). */
+** overflow (some L + alpha s above 700).  Small steps go over the kernel
+** without exp and leave the row sums of the stepped plan in rsn and its
+** column sums in nt pieces in csp (w->nt); large ones (exact_ls) go over
+** C with two exps an entry. */
 static double sns_phi (sns_ws *w, double alpha, double dmax) {
   const otp *pb = w->pb;
-  size_t j;
-  int nt = ot_threads(w->o, pb->n * pb->m, PAR_MIN_MEM), t;
-  if ((size_t)nt > pb->n) nt = (int)pb->n;
-  w->nt = nt;
+  size_t n = pb->n, m = pb->m, j;
+  int nt, t;
   double s = 0.0, mx = -INFINITY;
   w->alpha = alpha;
   w->exact_ls = alpha * dmax > TMAX;
-  if (!w->exact_ls)
-    for (j = 0; j < pb->m; j++) w->Eg[j] = exp(alpha * w->dG[j]);
-  ot_par_for(nt, pb->n, phi_work, w);
+  if (w->exact_ls) {
+    nt = ot_threads(w->o, n * m, PAR_MIN_EXP);
+    if ((size_t)nt > m) nt = (int)m;
+    ot_par_for(nt, m, phi_exact_work, w);
+  }
+  else {
+    nt = pass_threads(w);
+    if ((size_t)nt > n) nt = (int)n;
+    w->nt = nt;
+    for (j = 0; j < m; j++) w->Eg[j] = exp(alpha * w->dG[j]);
+    ot_par_for(nt, n, phi_work, w);
+  }
   for (t = 0; t < nt; t++) {
     s += w->part[t][0];
     if (w->part[t][1] > mx) mx = w->part[t][1];
@@ -987,7 +1401,6 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
   w.CT = CT;
   w.F = F;
   w.G = G;
-  GET(w.KT, o, nm, double);
   GET(w.Fa, o, n, double);
   GET(w.Ga, o, m, double);
   GET(w.u, o, n, double);
@@ -1017,7 +1430,8 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
   GET(row, o, m, double);
   if (o->sparsify == TY_OT_TOPK) GET(copy, o, nm, double);
   if ((rc = sns_reserve(&w, 0, 8 * (n + m))) != 0) return rc;
-  absorb(&w);
+  w.cut_ok = o->sparsify == TY_OT_MASS;
+  if ((rc = absorb(&w, 1)) != 0) return rc;
   /* 1. warm-up: Sinkhorn sweeps; the error after sweep k is measured by
   ** sweep k + 1 (after the last one, by the Newton stage's first plan) */
   for (k = 0; k < o->warmup; k++) {
@@ -1027,12 +1441,14 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
     info->sinkhorn_iters++;
     if (k > 0) {
       if ((rc = ot_report(&cx, 0, e, 0.0)) != 0) return rc;
+      if (e <= o->tol) sync_fg(&w);
       if (e <= o->tol && ot_confirm(pb, o, F, G, o->tol)) {
         info->converged = 1;            /* reported below */
         break;
       }
     }
   }
+  sync_fg(&w);
   last = o->warmup > 0 ? 2 : 0;
   info->time_warmup = ot_now() - t0;
   /* 2. Newton */
@@ -1077,6 +1493,12 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
       info->converged = 1;
       info->stop_reason = TY_OT_STOP_TOL;
       break;
+    }
+    if (err <= o->tol && w.cut) {  /* the full plan disagrees: no cuts */
+      w.cut_ok = 0;
+      if ((rc = absorb(&w, 0)) != 0) return rc;
+      last = 0;
+      continue;
     }
     /* stalled: STALL_NEWTON steps in a row that neither lower the best
     ** error nor raise D beyond its rounding */
@@ -1154,7 +1576,6 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
       ok = 0;
       for (trial = 0; trial < 40; trial++, alpha *= 0.5) {
         double phi;
-        if (alpha * dmax > TMAX && (rc = need_ct(&w)) != 0) return rc;
         phi = sns_phi(&w, alpha, dmax);
         if (phi >= 0.0 && (1.0 - 1e-4) * alpha * gx >= phi) { ok = 1; break; }
         if (ty_interrupted()) return TY_EINTR;
@@ -1163,7 +1584,7 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
     if (ok) {
       for (i = 0; i < n; i++) F[i] += alpha * w.dF[i];
       for (i = 0; i + 1 < m; i++) G[i] += alpha * w.dG[i];
-      if (!rescale(&w)) absorb(&w);
+      if (!rescale(&w) && (rc = absorb(&w, 1)) != 0) return rc;
       fresh = !w.exact_ls;
       info->newton_iters++;
       last = 1;
@@ -1172,6 +1593,7 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
     else {
       double e;
       if ((rc = sns_sweep(&w, &e)) != 0) return rc;
+      sync_fg(&w);
       info->sinkhorn_iters++;
       info->fallbacks++;
       if (o->sparsify == TY_OT_TOPK)

@@ -308,6 +308,35 @@ do
 end
 
 -- ---------------------------------------------------------------------
+-- 7b. the cut kernel (at small eps SNS keeps only K_ij >= a_i e^-80):
+-- the same plans as the full kernel (topk, lambda = 1 never cuts), on
+-- rectangular problems, and when nothing survives the first cut
+do
+  local eps = 1 / 1200
+  for _, shape in ipairs{{200, 80}, {80, 200}, {160, 160}} do
+    local n, m = shape[1], shape[2]
+    local C = mat.rand(n, m)
+    local a, b = weights(n, 1), weights(m, 1)
+    local P, info = ot.sns(a, b, C, eps)
+    local Pd, id = ot.sns(a, b, C, eps, {sparsify = "topk", lambda = 1, adapt = false})
+    t.ok(info.converged and id.converged and relmax(P, Pd) < 1e-9,
+         string.format("cut and full kernels give the same plan (%dx%d)", n, m))
+    t.ok(marg(P, a, b) <= 1e-12, string.format("cut kernel: marginals (%dx%d)", n, m))
+  end
+  -- C + 5: at f = g = 0 every entry of the kernel is below e^-6000, so the
+  -- first cut keeps nothing and the sweeps fall back (full kernel, then
+  -- the log domain) before cutting again; row and column offsets of
+  -- several cost units move the potentials far from where they started
+  local C = mat.rand(150, 150)
+  local P = ot.sns(nil, nil, C, eps)
+  local P5, i5 = ot.sns(nil, nil, C + 5, eps)
+  t.ok(i5.converged and relmax(P5, P) < 1e-9, "cut kernel: C + 5 gives the plan of C")
+  local Po, io = ot.sns(nil, nil, C + mat.rand(150, 1) * 3 + mat.rand(1, 150) * 3, eps)
+  t.ok(io.converged and relmax(Po, P) < 1e-9,
+       "cut kernel: C + a 1' + 1 b' gives the plan of C")
+end
+
+-- ---------------------------------------------------------------------
 -- 8. POT's stopping rule, scaling -> log switch, warm starts, zero atoms
 do
   local n, m = 30, 40
