@@ -115,7 +115,8 @@ typedef struct pair {
 ** row counts go to ptr[i + 1].  A share stops before a row when it has no
 ** room for a whole row (next: where to resume). */
 typedef struct share {
-  pair *tmp;                /* m + 1 */
+  pair *tmp;                /* m + 1 (+ 8: branchless listing) */
+  uint8_t *bucket;          /* m: drop_smallest's scratch */
   double *row, *dropc;      /* m each */
   uint32_t *col;
   double *val;
@@ -656,42 +657,52 @@ static void sort_pairs (pair *x, size_t len) {
 }
 
 /* Move to the front of x the longest run of its smallest entries (in
-** sorted order) whose total is at most rem, never the entry of column
-** keep, and return the run's length.  A quickselect on partial sums,
-** O(len) expected; a short last stretch is sorted. */
-static size_t drop_smallest (pair *x, size_t len, double rem, size_t keep) {
-  size_t done = 0, k;
-  pair t;
-  for (k = 0; k < len; k++)           /* keep goes last, out of reach */
-    if (x[k].j == keep) {
-      t = x[k]; x[k] = x[len - 1]; x[len - 1] = t;
-      len--;
-      break;
-    }
-  while (len - done > 16) {
-    pair *y = x + done;
-    size_t n = len - done, lo = 0, i = 0, hi = n;
-    double piv = y[n / 2].p, sum = 0.0;
-    while (i < hi) {                  /* y: < piv | == piv | > piv */
-      if (y[i].p < piv) { t = y[i]; y[i] = y[lo]; y[lo] = t; lo++; i++; }
-      else if (y[i].p > piv) { hi--; t = y[i]; y[i] = y[hi]; y[hi] = t; }
-      else i++;
-    }
-    for (k = 0; k < lo; k++) sum += y[k].p;
-    if (sum > rem) { len = done + lo; continue; }   /* the run ends in < */
-    rem -= sum;
-    done += lo;
-    for (k = lo; k < hi && y[k].p <= rem; k++) {    /* the ties */
-      rem -= y[k].p;
-      done++;
-    }
-    if (k < hi) return done;          /* a tie did not fit */
+** sorted order) whose total is at most rem, and return its length.  The
+** entries are put in buckets by binary exponent below the largest (64
+** buckets, the last one taking everything smaller): whole buckets of
+** small entries go while they fit, and only the bucket where the budget
+** runs out is sorted.  b: len bytes of scratch. */
+static size_t drop_smallest (pair *x, size_t len, double rem, uint8_t *b) {
+  double sum[64];
+  size_t k, lo = 0, hi = len, i = 0, done;
+  int emax = 0, B;
+  for (k = 0; k < 64; k++) sum[k] = 0.0;
+  for (k = 0; k < len; k++) {
+    uint64_t bits;
+    int e;
+    memcpy(&bits, &x[k].p, sizeof bits);
+    e = (int)((bits >> 52) & 0x7ff);
+    if (e > emax) emax = e;
   }
-  sort_pairs(x + done, len - done);
-  for (k = done; k < len && x[k].p <= rem; k++) {
-    rem -= x[k].p;
-    done++;
+  for (k = 0; k < len; k++) {
+    uint64_t bits;
+    int d;
+    memcpy(&bits, &x[k].p, sizeof bits);
+    d = emax - (int)((bits >> 52) & 0x7ff);
+    d = d < 63 ? d : 63;
+    b[k] = (uint8_t)d;
+    sum[d] += x[k].p;
   }
+  for (B = 63; B >= 0 && sum[B] <= rem; B--) rem -= sum[B];
+  if (B < 0) return len;
+  while (i < hi) {          /* x: smaller buckets | bucket B | larger */
+    pair t;
+    uint8_t c;
+    if (b[i] > B) {
+      t = x[i]; x[i] = x[lo]; x[lo] = t;
+      c = b[i]; b[i] = b[lo]; b[lo] = c;
+      lo++;
+      i++;
+    }
+    else if (b[i] < B) {
+      hi--;
+      t = x[i]; x[i] = x[hi]; x[hi] = t;
+      c = b[i]; b[i] = b[hi]; b[hi] = c;
+    }
+    else i++;
+  }
+  sort_pairs(x + lo, hi - lo);
+  for (done = lo; done < hi && x[done].p <= rem; done++) rem -= x[done].p;
   return done;
 }
 
@@ -794,13 +805,12 @@ TY_SIMD static size_t mass_row2 (const double *row, size_t m, double tau,
     vstore(dropc + j, vload(dropc + j) + small);
     sd += small;
     sr += p;
-    if (vhmax(p) > tau)                        /* list the survivors */
-      for (k = j; k < j + 8; k++)
-        if (row[k] > tau) {
-          tmp[cnt].p = row[k];
-          tmp[cnt].j = (uint32_t)k;
-          cnt++;
-        }
+    if (vhmax(p) > tau)        /* list the survivors, without branches */
+      for (k = j; k < j + 8; k++) {
+        tmp[cnt].p = row[k];
+        tmp[cnt].j = (uint32_t)k;
+        cnt += row[k] > tau;
+      }
   }
   for (k = full; k < m; k++) {
     r += row[k];
@@ -879,7 +889,7 @@ static void spm_work (void *arg, size_t lo, size_t hi, int tid) {
     }
     w->jmax[i] = (uint32_t)jm;
     w->rest[i] = rest;
-    first = drop_smallest(tmp, cnt, budget - dropped, m);
+    first = drop_smallest(tmp, cnt, budget - dropped, sp->bucket);
     for (k = 0; k < first; k++) sp->dropc[tmp[k].j] += tmp[k].p;
     tmp[cnt].p = pmax;
     tmp[cnt].j = (uint32_t)jm;
@@ -908,7 +918,8 @@ static int sparsify_mass (sns_ws *w, double delta) {
   for (t = 0; t < nt; t++) {
     share *sp = w->spm + t;
     if (sp->tmp == NULL) {
-      GET(sp->tmp, w->o, m + 1, pair);
+      GET(sp->tmp, w->o, m + 9, pair);
+      GET(sp->bucket, w->o, m + 1, uint8_t);
       GET(sp->row, w->o, m, double);
       GET(sp->dropc, w->o, m, double);
     }
