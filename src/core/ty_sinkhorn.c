@@ -28,6 +28,7 @@
 
 #include "ty_sinkhorn.h"
 #include "ty_ot_impl.h"
+#include "ty_pool.h"
 #include "ty_interrupt.h"
 
 
@@ -38,50 +39,9 @@
 /* ====================================================================== */
 
 
-typedef struct par_job {
-  par_fn fn;
-  void *arg;
-  size_t lo, hi;
-  int tid;
-} par_job;
-
-static void *par_main (void *p) {
-  par_job *j = (par_job *)p;
-  j->fn(j->arg, j->lo, j->hi, j->tid);
-  return NULL;
-}
-
-/* Run fn over [0, n) cut into nt contiguous pieces, piece t with tid t;
-** piece 0 runs in this thread.  Workers start with SIGINT blocked (Ctrl-C
-** belongs to the main thread); a worker that cannot start runs here. */
+/* Run fn over [0, n) cut into nt contiguous pieces (ty_pool.h). */
 void ot_par_for (int nt, size_t n, par_fn fn, void *arg) {
-  par_job job[MAXTHREADS];
-  pthread_t tid[MAXTHREADS];
-  int started[MAXTHREADS], t;
-  sigset_t sigs, old;
-  if (nt > MAXTHREADS) nt = MAXTHREADS;
-  if (nt > 1 && (size_t)nt > n) nt = n > 0 ? (int)n : 1;
-  for (t = 0; t < nt; t++) {
-    job[t].fn = fn;
-    job[t].arg = arg;
-    job[t].lo = n * (size_t)t / (size_t)nt;
-    job[t].hi = n * (size_t)(t + 1) / (size_t)nt;
-    job[t].tid = t;
-    started[t] = 0;
-  }
-  if (nt > 1) {
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, &old);
-    for (t = 1; t < nt; t++)
-      started[t] = pthread_create(&tid[t], NULL, par_main, &job[t]) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-  }
-  par_main(&job[0]);
-  for (t = 1; t < nt; t++) {
-    if (started[t]) pthread_join(tid[t], NULL);
-    else par_main(&job[t]);
-  }
+  ty_par_for(nt, n, fn, arg);
 }
 
 /* how many threads for `work` units, given the per-thread minimum */

@@ -53,6 +53,7 @@
 #define RISE 25.0      /* ... while the plan's entries rise by <= e^RISE */
 #define CUT_MAX 0.3    /* and only when it keeps at most this share */
 #define PAR_MIN_CUT ((size_t)1 << 15)   /* cut entries worth a thread */
+#define PAR_MIN_MV ((size_t)1 << 14)    /* CG: kept entries worth a thread */
 
 typedef struct sns_ws {
   const otp *pb;
@@ -1029,38 +1030,73 @@ static void schur_diag (const sns_ws *w, double *d) {
   }
 }
 
-/* y = S x for x, y of m - 1 (x[m-1] is read as 0), t: n scratch */
-static void schur_matvec (const sns_ws *w, const double *x, double *y,
-                          double *t) {
-  size_t n = w->pb->n, m = w->pb->m, K = m - 1, i, j, a;
-  double mu = w->shift;
-  for (i = 0; i < n; i++) {           /* four sums: no add chain */
+/* y = S x for x, y of m - 1 (x[m-1] is read as 0), t: n scratch: rows
+** (t = D_r^-1 P' x), then columns (y = D_c x - P'^T t), each shared among
+** threads when there is enough to share */
+typedef struct mv_job {
+  const sns_ws *w;
+  const double *x;
+  double *y, *t;
+} mv_job;
+
+static void mv_rows (void *arg, size_t lo, size_t hi, int tid) {
+  const mv_job *j = (const mv_job *)arg;
+  const sns_ws *w = j->w;
+  const double *val = w->val, *x = j->x, mu = w->shift;
+  const uint32_t *col = w->col;
+  size_t i, a;
+  (void)tid;
+  for (i = lo; i < hi; i++) {         /* four sums: no add chain */
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t hi = w->rowptr[i + 1];
-    const double *val = w->val;
-    const uint32_t *col = w->col;
-    for (a = w->rowptr[i]; a + 4 <= hi; a += 4) {
+    size_t end = w->rowptr[i + 1];
+    for (a = w->rowptr[i]; a + 4 <= end; a += 4) {
       s0 += val[a] * x[col[a]];
       s1 += val[a + 1] * x[col[a + 1]];
       s2 += val[a + 2] * x[col[a + 2]];
       s3 += val[a + 3] * x[col[a + 3]];
     }
-    for (; a < hi; a++) s0 += val[a] * x[col[a]];
-    t[i] = ((s0 + s1) + (s2 + s3)) / (w->rs[i] + mu);
+    for (; a < end; a++) s0 += val[a] * x[col[a]];
+    j->t[i] = ((s0 + s1) + (s2 + s3)) / (w->rs[i] + mu);
   }
-  for (j = 0; j < K; j++) {           /* by columns: gathers again */
+}
+
+static void mv_cols (void *arg, size_t lo, size_t hi, int tid) {
+  const mv_job *j = (const mv_job *)arg;
+  const sns_ws *w = j->w;
+  const double *val = w->cval, *t = j->t, mu = w->shift;
+  const uint32_t *row = w->row_of;
+  size_t c, a;
+  (void)tid;
+  for (c = lo; c < hi; c++) {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t hi = w->colptr[j + 1];
-    const double *val = w->cval;
-    const uint32_t *row = w->row_of;
-    for (a = w->colptr[j]; a + 4 <= hi; a += 4) {
+    size_t end = w->colptr[c + 1];
+    for (a = w->colptr[c]; a + 4 <= end; a += 4) {
       s0 += val[a] * t[row[a]];
       s1 += val[a + 1] * t[row[a + 1]];
       s2 += val[a + 2] * t[row[a + 2]];
       s3 += val[a + 3] * t[row[a + 3]];
     }
-    for (; a < hi; a++) s0 += val[a] * t[row[a]];
-    y[j] = (w->cs[j] + mu) * x[j] - ((s0 + s1) + (s2 + s3));
+    for (; a < end; a++) s0 += val[a] * t[row[a]];
+    j->y[c] = (w->cs[c] + mu) * j->x[c] - ((s0 + s1) + (s2 + s3));
+  }
+}
+
+static void schur_matvec (const sns_ws *w, const double *x, double *y,
+                          double *t) {
+  size_t n = w->pb->n, K = w->pb->m - 1;
+  int nt = ot_threads(w->o, w->rowptr[n], PAR_MIN_MV);
+  mv_job j;
+  j.w = w;
+  j.x = x;
+  j.y = y;
+  j.t = t;
+  if (nt > 1) {
+    ot_par_for(nt, n, mv_rows, &j);
+    ot_par_for(nt, K, mv_cols, &j);
+  }
+  else {
+    mv_rows(&j, 0, n, 0);
+    mv_cols(&j, 0, K, 0);
   }
   y[K] = 0.0;
 }
