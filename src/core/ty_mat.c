@@ -20,10 +20,12 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#include <unistd.h>
 
 #include "ty_mat.h"
 #include "ty_interrupt.h"
 #include "ty_simd.h"
+#include "ty_pool.h"
 
 /* elements processed between two looks at the interrupt flag */
 #define TY_BLOCK ((size_t)1 << 16)
@@ -58,14 +60,43 @@ static double complex mkcx (double re, double im) {
 
 /* x * 0 is 0 for finite x and NaN otherwise; eight independent partial
 ** sums keep the additions from forming one chain of dependencies. */
-int ty_mat_allfinite (const ty_mat *A) {
-  size_t k, j, n = TY_NUMEL(A) * (A->cplx ? 2 : 1);
-  const double *x = A->data;
+typedef struct fin_job {
+  const double *x;
+  double part[TY_POOL_MAX];
+} fin_job;
+
+/* x[lo..hi) * 0 summed: 0 when all are finite, NaN otherwise */
+static void fin_work (void *arg, size_t lo, size_t hi, int tid) {
+  fin_job *f = (fin_job *)arg;
+  const double *x = f->x;
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, total = 0.0;
-  for (k = 0; k + 8 <= n; k += 8)
+  size_t k, j;
+  for (k = lo; k + 8 <= hi; k += 8)
     for (j = 0; j < 8; j++) acc[j] += x[k + j] * 0.0;
-  for (; k < n; k++) acc[0] += x[k] * 0.0;
+  for (; k < hi; k++) acc[0] += x[k] * 0.0;
   for (j = 0; j < 8; j++) total += acc[j];
+  f->part[tid] = total;
+}
+
+/* 1 when no element is NaN or Inf; a large matrix is scanned on the
+** worker pool (its first check, before a solver reads it, was a visible
+** share of a large solve) */
+int ty_mat_allfinite (const ty_mat *A) {
+  size_t n = TY_NUMEL(A) * (A->cplx ? 2 : 1);
+  static int ncpu = 0;
+  fin_job f;
+  int nt = 1, t;
+  double total = 0.0;
+  if (n >= ((size_t)1 << 20)) {
+    if (ncpu == 0) {
+      long c = sysconf(_SC_NPROCESSORS_ONLN);
+      ncpu = c < 1 ? 1 : c > TY_POOL_MAX ? TY_POOL_MAX : (int)c;
+    }
+    nt = ncpu;
+  }
+  f.x = A->data;
+  ty_par_for(nt, n, fin_work, &f);
+  for (t = 0; t < nt && (size_t)t < n; t++) total += f.part[t];
   return total == 0.0;
 }
 
