@@ -53,7 +53,7 @@
 #define RISE 25.0      /* ... while the plan's entries rise by <= e^RISE */
 #define CUT_MAX 0.3    /* and only when it keeps at most this share */
 #define PAR_MIN_CUT ((size_t)1 << 15)   /* cut entries worth a thread */
-#define PAR_MIN_MV ((size_t)1 << 14)    /* CG: kept entries worth a thread */
+#define PAR_MIN_MV ((size_t)1 << 12)    /* CG: kept entries worth a thread */
 
 typedef struct sns_ws {
   const otp *pb;
