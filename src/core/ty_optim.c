@@ -11,13 +11,12 @@
 */
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ty_optim.h"
 #include "ty_simd.h"
+#include "ty_pool.h"
 
 /* No fused multiply-add: the vector and plain versions of a kernel, on any
 ** machine, round the same operations in the same order. */
@@ -134,16 +133,23 @@ int ty_optim_pieces (const ty_optim_hyper *h, size_t n) {
   return t > TY_OPTIM_MAX_THREADS ? TY_OPTIM_MAX_THREADS : t;
 }
 
-/* Run c over [0, n) in `pieces` pieces (multiples of c->block when set):
-** the first in this thread, the others in new threads, which start with
-** every signal blocked (Ctrl-C stays with the main thread).  A piece
-** whose thread cannot start runs here. */
+/* pieces lo..hi of a run_pieces job */
+static void pieces_work (void *arg, size_t lo, size_t hi, int tid) {
+  piece *job = (piece *)arg;
+  size_t k;
+  (void)tid;
+  for (k = lo; k < hi; k++)
+    if (job[k].lo < job[k].hi) run_piece(&job[k]);
+}
+
+/* Run c over [0, n) in `pieces` pieces (multiples of c->block when set),
+** the first in this thread, the others on the worker pool (ty_pool.h,
+** whose workers keep SIGINT blocked: Ctrl-C stays with the main
+** thread). */
 static void run_pieces (call *c, int pieces, size_t n) {
   piece job[TY_OPTIM_MAX_THREADS];
-  pthread_t tid[TY_OPTIM_MAX_THREADS];
-  int started[TY_OPTIM_MAX_THREADS], k;
   size_t align = c->block ? c->block : 1, chunk;
-  sigset_t all, old;
+  int k;
   chunk = (n + (size_t)pieces - 1) / (size_t)pieces;
   chunk = (chunk + align - 1) / align * align;
   for (k = 0; k < pieces; k++) {
@@ -153,19 +159,8 @@ static void run_pieces (call *c, int pieces, size_t n) {
     job[k].lo = lo < n ? lo : n;
     job[k].hi = hi < n ? hi : n;
     c->result[k] = 1;
-    started[k] = 0;
   }
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &old);
-  for (k = 1; k < pieces; k++)
-    if (job[k].lo < job[k].hi)
-      started[k] = pthread_create(&tid[k], NULL, run_piece, &job[k]) == 0;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  run_piece(&job[0]);
-  for (k = 1; k < pieces; k++)
-    if (!started[k] && job[k].lo < job[k].hi) run_piece(&job[k]);
-  for (k = 1; k < pieces; k++)
-    if (started[k]) pthread_join(tid[k], NULL);
+  ty_par_for(pieces, (size_t)pieces, pieces_work, job);
 }
 
 /* a call of kind for h, x, g (other fields zero) */
