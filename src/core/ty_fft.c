@@ -13,6 +13,7 @@
 
 #include "ty_fft.h"
 #include "ty_interrupt.h"
+#include "ty_pool.h"
 
 /* ====================================================================== */
 /* the plan cache                                                         */
@@ -348,15 +349,20 @@ static void *row_work (void *arg) {
   return NULL;
 }
 
+/* workers lo..hi of a row pass, on the pool (ty_pool.h) */
+static void rows_work (void *arg, size_t lo, size_t hi, int tid) {
+  row_worker *w = (row_worker *)arg;
+  size_t t;
+  (void)tid;
+  for (t = lo; t < hi; t++) row_work(&w[t]);
+}
+
 /* Transform the first `rows` rows of the m x p matrix y in place (each
 ** row a length-p transform). */
 static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
                      int sign) {
   row_pass_state st;
   row_worker w[MAX_THREADS];
-  pthread_t tid[MAX_THREADS];
-  int started[MAX_THREADS];
-  sigset_t sigs, old;
   size_t block = ROW_BLOCK_BYTES / (p * sizeof(double complex));
   size_t nblocks, t, nt = 1;
   double complex *buf;
@@ -384,21 +390,11 @@ static int row_pass (double complex *y, size_t m, size_t p, size_t rows,
   st.block = block;
   st.next = 0;
   pthread_mutex_init(&st.lock, NULL);
-  if (nt > 1) {                  /* Ctrl-C is for this thread (see run) */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, &old);
-  }
   for (t = 0; t < nt; t++) {
     w[t].st = &st;
     w[t].buf = buf + t * block * p;
-    started[t] = (t > 0 &&
-                  pthread_create(&tid[t], NULL, row_work, &w[t]) == 0);
   }
-  row_work(&w[0]);               /* this thread works too */
-  for (t = 1; t < nt; t++)
-    if (started[t]) pthread_join(tid[t], NULL);
-  if (nt > 1) pthread_sigmask(SIG_SETMASK, &old, NULL);
+  ty_par_for((int)nt, nt, rows_work, w);     /* this thread works too */
   pthread_mutex_destroy(&st.lock);
   fftw_free(buf);
   return 0;

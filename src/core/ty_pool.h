@@ -10,7 +10,9 @@
 ** of a thread start.  A call made while another is running (from another
 ** thread, or from inside fn) starts threads of its own instead, and a
 ** worker that cannot be started runs its piece in the caller: the result
-** never depends on the pool.
+** never depends on the pool.  Users: ot (every parallel pass of Sinkhorn
+** and SNS), optim (split optimizer steps), fft (the row pass of 2-D
+** transforms; FFTW's own threads are separate), ty_mat_allfinite.
 */
 #ifndef TY_POOL_H
 #define TY_POOL_H
