@@ -98,6 +98,41 @@ local function dirname(path) return path:match("^(.*)/[^/]*$") or "." end
 -- the percent format
 -- ====================================================================
 
+-- The long bracket (its closing "]==]") still open at the end of `line`,
+-- given the one open at its start (nil: none): a "-- %%" line inside a
+-- long string or a long comment is text, not a cell marker.  Short
+-- strings are skipped (a backslash escapes the next character); a line
+-- comment ends the scan.
+local function long_open(line, open)
+  local i, n = 1, #line
+  while i <= n do
+    if open then
+      local _, e = line:find(open, i, true)
+      if not e then return open end
+      i, open = e + 1, nil
+    else
+      local c = line:sub(i, i)
+      if c == "-" and line:sub(i + 1, i + 1) == "-" then
+        local eq = line:match("^%[(=*)%[", i + 2)
+        if not eq then return nil end
+        open, i = "]" .. eq .. "]", i + 4 + #eq
+      elseif c == "[" then
+        local eq = line:match("^%[(=*)%[", i)
+        if eq then open, i = "]" .. eq .. "]", i + 2 + #eq else i = i + 1 end
+      elseif c == '"' or c == "'" then
+        local j = i + 1
+        while j <= n and line:sub(j, j) ~= c do
+          j = j + (line:sub(j, j) == "\\" and 2 or 1)
+        end
+        i = j + 1
+      else
+        i = i + 1
+      end
+    end
+  end
+  return open
+end
+
 --- parse(text): the cells of a percent-format script, in order:
 -- {kind = "code"|"markdown", lines = {...}, first = n (first line),
 --  marker = n (the marker line, nil for the lines before any marker),
@@ -115,8 +150,10 @@ function publish.parse(text)
       cells[#cells + 1] = cur
     end
   end
+  local open                       -- inside a long string or comment
   for i, line in ipairs(lines) do
-    local rest = line:match("^%-%-%s?%%%%(.*)$")
+    local rest = not open and line:match("^%-%-%s?%%%%(.*)$")
+    open = long_open(line, open)
     if rest and not rest:match("^%%") then
       close()
       local kind = (rest:match("%[markdown%]") or rest:match("%[md%]"))

@@ -64,6 +64,20 @@ do
        "a code cell with a title")
   t.ok(cells[4].lines[1] == "-- a comment in code", "comments in code cells stay")
   t.ok(cells[5].kind == "markdown" and cells[5].lines[1] == "more", "[md] is markdown too")
+  -- "-- %%" inside a long string or a long comment is not a marker
+  local long = publish.parse(table.concat({
+    "local doc = [==[",
+    "-- %% not a cell",
+    "]==]",
+    "--[[ a long comment",
+    "-- %% not a cell either",
+    "]] x = '[[' -- %% a short string and a comment do not open anything",
+    "-- %% a cell",
+    "y = 2",
+  }, "\n"))
+  t.is(#long, 2, "markers inside long strings and comments are text")
+  t.ok(long[1].lines[2] == "-- %% not a cell" and long[2].title == "a cell" and
+       long[2].lines[1] == "y = 2", "the one real marker splits there")
   local none = publish.parse("print(1)\nprint(2)\n")
   t.ok(#none == 1 and none[1].kind == "code" and #none[1].lines == 2,
        "a script without markers is one code cell")
