@@ -20,7 +20,6 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
-#include <unistd.h>
 
 #include "ty_mat.h"
 #include "ty_interrupt.h"
@@ -83,17 +82,9 @@ static void fin_work (void *arg, size_t lo, size_t hi, int tid) {
 ** share of a large solve) */
 int ty_mat_allfinite (const ty_mat *A) {
   size_t n = TY_NUMEL(A) * (A->cplx ? 2 : 1);
-  static int ncpu = 0;
   fin_job f;
-  int nt = 1, t;
+  int nt = n >= ((size_t)1 << 20) ? ty_pool_cpus() : 1, t;
   double total = 0.0;
-  if (n >= ((size_t)1 << 20)) {
-    if (ncpu == 0) {
-      long c = sysconf(_SC_NPROCESSORS_ONLN);
-      ncpu = c < 1 ? 1 : c > TY_POOL_MAX ? TY_POOL_MAX : (int)c;
-    }
-    nt = ncpu;
-  }
   f.x = A->data;
   ty_par_for(nt, n, fin_work, &f);
   for (t = 0; t < nt && (size_t)t < n; t++) total += f.part[t];

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ty_pool.h"
 
@@ -181,4 +182,13 @@ void ty_par_for (int nt, size_t n, ty_par_fn fn, void *arg) {
   for (t = want; t < nt; t++) run(&job[t]);     /* pieces without a worker */
   while (__atomic_load_n(&P.left, __ATOMIC_ACQUIRE) != 0) relax();
   __atomic_store_n(&P.busy, 0, __ATOMIC_RELEASE);
+}
+
+int ty_pool_cpus (void) {
+  static int ncpu = 0;
+  if (ncpu == 0) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    ncpu = c < 1 ? 1 : c > TY_POOL_MAX ? TY_POOL_MAX : (int)c;
+  }
+  return ncpu;
 }

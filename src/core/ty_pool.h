@@ -25,4 +25,7 @@ typedef void (*ty_par_fn) (void *arg, size_t lo, size_t hi, int tid);
 
 void ty_par_for (int nt, size_t n, ty_par_fn fn, void *arg);
 
+/* the processors online, at most TY_POOL_MAX (read once) */
+int ty_pool_cpus (void);
+
 #endif

@@ -9,10 +9,13 @@
 
 #include "ty_sparse.h"
 #include "ty_interrupt.h"
+#include "ty_pool.h"
 
 #define ALIGN 64
 /* rows per block between two interrupt polls */
 #define ROWBLOCK 32768
+/* nonzeros from which a product with a vector uses the worker pool */
+#define MV_PAR ((size_t)1 << 17)
 
 /* ====================================================================== */
 /* storage                                                                */
@@ -321,14 +324,36 @@ static void mv_rows (const ty_sidx *restrict rp, const ty_sidx *restrict ci,
   }
 }
 
-int ty_sparse_mv (const ty_sparse *S, const double *x, double *y) {
+typedef struct mv_job {
+  const ty_sparse *S;
+  const double *x;
+  double *y;
+} mv_job;
+
+/* rows lo..hi of y = S x, in blocks between looks at the interrupt flag
+** (a piece that sees it set stops; the caller reports it) */
+static void mv_work (void *arg, size_t lo, size_t hi, int tid) {
+  const mv_job *j = (const mv_job *)arg;
   size_t r0;
-  for (r0 = 0; r0 < S->rows; r0 += ROWBLOCK) {
-    size_t r1 = (S->rows - r0 > ROWBLOCK) ? r0 + ROWBLOCK : S->rows;
-    mv_rows(S->row_ptr, S->col_idx, S->val, x, y, r0, r1);
-    if (ty_interrupted()) return TY_EINTR;
+  (void)tid;
+  for (r0 = lo; r0 < hi; r0 += ROWBLOCK) {
+    size_t r1 = hi - r0 > ROWBLOCK ? r0 + ROWBLOCK : hi;
+    mv_rows(j->S->row_ptr, j->S->col_idx, j->S->val, j->x, j->y, r0, r1);
+    if (ty_interrupted()) return;
   }
-  return 0;
+}
+
+/* y = S x; a matrix of MV_PAR nonzeros or more is shared among the
+** worker pool's threads by rows (each row is summed as on one thread, so
+** the result does not depend on the number of threads) */
+int ty_sparse_mv (const ty_sparse *S, const double *x, double *y) {
+  mv_job j;
+  size_t nnz = S->rows > 0 ? (size_t)S->row_ptr[S->rows] : 0;
+  j.S = S;
+  j.x = x;
+  j.y = y;
+  ty_par_for(nnz >= MV_PAR ? ty_pool_cpus() : 1, S->rows, mv_work, &j);
+  return ty_interrupted() ? TY_EINTR : 0;
 }
 
 /* r[r0..r1) = b - S x over a block of rows; r may be b */
@@ -397,27 +422,48 @@ static void mvc_rows (const ty_sparse *S, const double *restrict x,
   }
 }
 
+typedef struct mm_job {
+  const ty_sparse *S;
+  const ty_mat *A;
+  ty_mat *Y;
+} mm_job;
+
+/* rows lo..hi of Y = S A, every column, in blocks between looks at the
+** interrupt flag */
+static void mm_work (void *arg, size_t lo, size_t hi, int tid) {
+  const mm_job *j = (const mm_job *)arg;
+  const ty_sparse *S = j->S;
+  size_t m = S->rows, n = S->cols, k = j->A->cols, c, r0;
+  const double *a = j->A->data;
+  double *y = j->Y->data;
+  (void)tid;
+  for (r0 = lo; r0 < hi; r0 += ROWBLOCK) {
+    size_t r1 = hi - r0 > ROWBLOCK ? r0 + ROWBLOCK : hi;
+    if (j->A->cplx)
+      for (c = 0; c < k; c++)
+        mvc_rows(S, a + 2 * n * c, y + 2 * m * c, r0, r1);
+    else {
+      for (c = 0; c + 4 <= k; c += 4)
+        mm4_rows(S, a + n * c, n, y + m * c, m, r0, r1);
+      for (; c < k; c++)
+        mv_rows(S->row_ptr, S->col_idx, S->val, a + n * c, y + m * c, r0,
+                r1);
+    }
+    if (ty_interrupted()) return;
+  }
+}
+
+/* Y = S A; shared among the worker pool's threads by rows when there are
+** MV_PAR products or more (each element is summed as on one thread) */
 int ty_sparse_mm (const ty_sparse *S, const ty_mat *A, ty_mat *Y) {
-  size_t m = S->rows, n = S->cols, k = A->cols, c = 0, r0;
-  if (A->cplx) {
-    for (c = 0; c < k; c++)
-      for (r0 = 0; r0 < m; r0 += ROWBLOCK) {
-        size_t r1 = (m - r0 > ROWBLOCK) ? r0 + ROWBLOCK : m;
-        mvc_rows(S, A->data + 2 * n * c, Y->data + 2 * m * c, r0, r1);
-        if (ty_interrupted()) return TY_EINTR;
-      }
-    return 0;
-  }
-  for (r0 = 0; r0 < m; r0 += ROWBLOCK) {
-    size_t r1 = (m - r0 > ROWBLOCK) ? r0 + ROWBLOCK : m;
-    for (c = 0; c + 4 <= k; c += 4)
-      mm4_rows(S, A->data + n * c, n, Y->data + m * c, m, r0, r1);
-    for (; c < k; c++)
-      mv_rows(S->row_ptr, S->col_idx, S->val, A->data + n * c,
-              Y->data + m * c, r0, r1);
-    if (ty_interrupted()) return TY_EINTR;
-  }
-  return 0;
+  mm_job j;
+  size_t nnz = S->rows > 0 ? (size_t)S->row_ptr[S->rows] : 0;
+  j.S = S;
+  j.A = A;
+  j.Y = Y;
+  ty_par_for(nnz * A->cols >= MV_PAR ? ty_pool_cpus() : 1, S->rows, mm_work,
+             &j);
+  return ty_interrupted() ? TY_EINTR : 0;
 }
 
 /* Y = A S by columns: for each entry (i, j, v) of S, Y(:, j) += v A(:, i).
