@@ -541,11 +541,25 @@ static int sns_sweep (sns_ws *w, double *err) {
     w->rises = 0;
     return 0;
   }
-  if (rc == 2)                /* a half sweep, then a new cut; after three */
-    return absorb(w, ++w->rises < 3);   /* in a row, a full kernel */
+  if (rc == 2) {              /* a half sweep; then a new cut after the */
+    if (w->rises++ == 0) {    /* columns from C in the log domain, or */
+      sync_fg(w);             /* after three in a row, a full kernel */
+      ot_half_sweep(w->o, pb->C, pb->n, pb->m, w->F, pb->b, pb->lb, NULL,
+                    pb->ieps, w->G, e);
+      return absorb(w, 1);
+    }
+    return absorb(w, w->rises < 3);
+  }
   if ((rc = absorb(w, 1)) != 0) return rc;
   if ((rc = stab_sweep(w, err)) == 0) return 0;
   if (rc == 2) return absorb(w, 0);
+  if (w->cut) {         /* the columns in the log domain from C, cut again */
+    ot_half_sweep(w->o, pb->C, pb->n, pb->m, w->F, pb->b, pb->lb, NULL,
+                  pb->ieps, w->G, e);
+    if ((rc = absorb(w, 1)) != 0) return rc;
+    if ((rc = stab_sweep(w, err)) == 0) return 0;
+    if (rc == 2) return absorb(w, 1);
+  }
   if (w->cut) {                        /* again on the full kernel */
     if ((rc = absorb(w, 0)) != 0) return rc;
     if (stab_sweep(w, err) == 0) return 0;
