@@ -11,6 +11,7 @@
 
 #include "ty_sor.h"
 #include "ty_interrupt.h"
+#include "ty_pool.h"
 
 /* ====================================================================== */
 /* checks                                                                 */
@@ -83,20 +84,56 @@ int ty_sparse_issym (const ty_sparse *S) {
 /* kernels                                                                */
 /* ====================================================================== */
 
-/* q = S p, returning p'q (one pass over S) */
-static double spmv_dot (const ty_sparse *S, const double *restrict p,
-                        double *restrict q) {
+/* nonzeros from which CG's product is shared among threads, and the
+** length from which its vector updates are */
+#define SPMV_PAR ((size_t)1 << 17)
+#define VEC_PAR ((size_t)1 << 16)
+
+/* q = S p over rows lo..hi, returning their part of p'q */
+static double spmv_dot_rows (const ty_sparse *S, const double *restrict p,
+                             double *restrict q, size_t lo, size_t hi) {
   const ty_sidx *restrict rp = S->row_ptr, *restrict ci = S->col_idx;
   const double *restrict v = S->val;
-  size_t i, n = S->rows;
+  size_t i;
   double dot = 0.0;
-  for (i = 0; i < n; i++) {
+  for (i = lo; i < hi; i++) {
     double s = 0.0;
     ty_sidx k, e = rp[i + 1];
     for (k = rp[i]; k < e; k++) s += v[k] * p[ci[k]];
     q[i] = s;
     dot += p[i] * s;
   }
+  return dot;
+}
+
+typedef struct spmv_job {
+  const ty_sparse *S;
+  const double *p;
+  double *q;
+  double part[TY_POOL_MAX];
+} spmv_job;
+
+static void spmv_work (void *arg, size_t lo, size_t hi, int tid) {
+  spmv_job *j = (spmv_job *)arg;
+  j->part[tid] = spmv_dot_rows(j->S, j->p, j->q, lo, hi);
+}
+
+/* q = S p, returning p'q (one pass over S); a large S is shared among
+** the worker pool's threads by rows, the dot summed piece by piece in
+** order (the same for the same number of threads) */
+static double spmv_dot (const ty_sparse *S, const double *restrict p,
+                        double *restrict q) {
+  size_t n = S->rows, nnz = n > 0 ? (size_t)S->row_ptr[n] : 0;
+  int nt = nnz >= SPMV_PAR ? ty_pool_cpus() : 1, t;
+  spmv_job j;
+  double dot = 0.0;
+  if (nt <= 1) return spmv_dot_rows(S, p, q, 0, n);
+  if ((size_t)nt > n) nt = (int)n;
+  j.S = S;
+  j.p = p;
+  j.q = q;
+  ty_par_for(nt, n, spmv_work, &j);
+  for (t = 0; t < nt; t++) dot += j.part[t];
   return dot;
 }
 
@@ -287,10 +324,67 @@ static int zero_rhs (const double *b, double *x, size_t n, double *bnorm,
 
 #define CHECK(call) do { int rc_ = (call); if (rc_) return rc_; } while (0)
 
+/* CG's vector updates: x += alpha p, r -= alpha q (returning r'r), and
+** p = z + beta p; long vectors are shared among the worker pool's
+** threads, r'r summed piece by piece in order */
+typedef struct cgv_job {
+  double alpha, *x, *r, *p;
+  const double *q, *z;
+  double part[TY_POOL_MAX];
+} cgv_job;
+
+static void update_work (void *arg, size_t lo, size_t hi, int tid) {
+  cgv_job *j = (cgv_job *)arg;
+  double rr = 0.0, a = j->alpha;
+  size_t i;
+  for (i = lo; i < hi; i++) {
+    double ri = j->r[i] - a * j->q[i];
+    j->x[i] += a * j->p[i];
+    j->r[i] = ri;
+    rr += ri * ri;
+  }
+  j->part[tid] = rr;
+}
+
+static void direction_work (void *arg, size_t lo, size_t hi, int tid) {
+  cgv_job *j = (cgv_job *)arg;
+  size_t i;
+  (void)tid;
+  for (i = lo; i < hi; i++) j->p[i] = j->z[i] + j->alpha * j->p[i];
+}
+
+static int vec_threads (size_t n) {
+  return n >= VEC_PAR ? ty_pool_cpus() : 1;
+}
+
+static double cg_update (size_t n, double alpha, double *p, const double *q,
+                         double *x, double *r) {
+  cgv_job j;
+  int nt = vec_threads(n), t;
+  double rr = 0.0;
+  if ((size_t)nt > n) nt = n > 0 ? (int)n : 1;
+  j.alpha = alpha;
+  j.x = x;
+  j.r = r;
+  j.p = p;
+  j.q = q;
+  ty_par_for(nt, n, update_work, &j);
+  for (t = 0; t < nt; t++) rr += j.part[t];
+  return rr;
+}
+
+static void cg_direction (size_t n, double beta, const double *z, double *p) {
+  cgv_job j;
+  j.alpha = beta;
+  j.z = z;
+  j.p = p;
+  ty_par_for(vec_threads(n), n, direction_work, &j);
+}
+
 int ty_cg (const ty_linop *A, const ty_precond *M, const double *b,
            double *x, double *work, const ty_solve_opts *o,
            ty_solve_info *info) {
-  size_t n = A->n, i, k;
+  size_t n = A->n, k;
   double *r = work, *z = work + n, *p = work + 2 * n, *q = work + 3 * n;
   double bnorm, rel, rz, rr;
   int plain = (M == NULL || M->kind == TY_PC_NONE);
@@ -326,13 +420,7 @@ int ty_cg (const ty_linop *A, const ty_precond *M, const double *b,
       break;
     }
     alpha = rz / pq;
-    rr = 0.0;
-    for (i = 0; i < n; i++) {
-      double ri = r[i] - alpha * q[i];
-      x[i] += alpha * p[i];
-      r[i] = ri;
-      rr += ri * ri;
-    }
+    rr = cg_update(n, alpha, p, q, x, r);
     info->iters = k;
     rel = sqrt(rr) / bnorm;
     if (!(rr < 1e280)) rel = norm2(r, n) / bnorm;
@@ -351,7 +439,7 @@ int ty_cg (const ty_linop *A, const ty_precond *M, const double *b,
       info->breakdown = TY_BREAK_NONFINITE;
       break;
     }
-    if (plain) rz_new = dot(r, r, n);
+    if (plain) rz_new = rr;
     else {
       CHECK(ty_pc_apply(M, n, r, z));
       rz_new = dot(r, z, n);
@@ -363,7 +451,7 @@ int ty_cg (const ty_linop *A, const ty_precond *M, const double *b,
     }
     beta = rz_new / rz;
     rz = rz_new;
-    for (i = 0; i < n; i++) p[i] = z[i] + beta * p[i];
+    cg_direction(n, beta, z, p);
   }
   CHECK(true_resid(A, b, x, q, bnorm, &info->resid));
   return 0;
