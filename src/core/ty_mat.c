@@ -28,6 +28,8 @@
 
 /* elements processed between two looks at the interrupt flag */
 #define TY_BLOCK ((size_t)1 << 16)
+/* elements from which elementwise passes use the worker pool */
+#define EL_PAR ((size_t)1 << 18)
 
 /* products at most this many multiply-adds (m n k) use a plain loop */
 #define SMALL_PRODUCT 1000.0
@@ -250,19 +252,52 @@ static void run (ty_mat *C, size_t oc, const ty_mat *A, size_t oa, int sa,
     run_rc(TY_CX(C) + oc, A->data + oa, sa, TY_CX(B) + ob, sb, len, op);
 }
 
+typedef struct el_job {           /* an elementwise pass over n elements */
+  ty_mat *C;
+  const ty_mat *A, *B;
+  size_t n;
+  int full_a, full_b, op;
+} el_job;
+
+/* blocks lo..hi (of TY_BLOCK elements) of a binop's one long run, with a
+** look at the interrupt flag between two */
+static void bin_work (void *arg, size_t lo, size_t hi, int tid) {
+  const el_job *e = (const el_job *)arg;
+  size_t b;
+  (void)tid;
+  for (b = lo; b < hi; b++) {
+    size_t at = b * TY_BLOCK;
+    if (b > lo && ty_interrupted()) return;
+    run(e->C, at, e->A, e->full_a ? at : 0, e->full_a, e->B,
+        e->full_b ? at : 0, e->full_b, min_size(TY_BLOCK, e->n - at), e->op);
+  }
+}
+
+/* An elementwise pass over n elements in blocks of TY_BLOCK, shared among
+** the worker pool's threads from EL_PAR elements on.  Pieces are whole
+** blocks, as on one thread, so every element is computed the same way
+** (the vectorized exp, for one, leaves block tails to libm). */
+static int el_pass (size_t n, ty_par_fn fn, el_job *e) {
+  size_t blocks = (n + TY_BLOCK - 1) / TY_BLOCK;
+  e->n = n;
+  ty_par_for(n >= EL_PAR ? ty_pool_cpus() : 1, blocks, fn, e);
+  return ty_interrupted() ? TY_EINTR : 0;
+}
+
 int ty_mat_binop (ty_mat *C, const ty_mat *A, const ty_mat *B, int op) {
   size_t m = C->rows, n = C->cols, j, since = 0;
   int full_a = (A->rows == m && A->cols == n);
   int full_b = (B->rows == m && B->cols == n);
   if (m == 0 || n == 0) return 0;
   if ((full_a || TY_NUMEL(A) == 1) && (full_b || TY_NUMEL(B) == 1)) {
-    size_t len = m * n, at;       /* one long run, in blocks */
-    for (at = 0; at < len; at += TY_BLOCK) {
-      if (at > 0 && ty_interrupted()) return TY_EINTR;
-      run(C, at, A, full_a ? at : 0, full_a, B, full_b ? at : 0, full_b,
-          min_size(TY_BLOCK, len - at), op);
-    }
-    return 0;
+    el_job e;                     /* one long run, in blocks */
+    e.C = C;
+    e.A = A;
+    e.B = B;
+    e.full_a = full_a;
+    e.full_b = full_b;
+    e.op = op;
+    return el_pass(m * n, bin_work, &e);
   }
   for (j = 0; j < n; j++) {       /* a run per column */
     size_t oa = (A->cols == 1 ? 0 : j) * A->rows;
@@ -404,11 +439,17 @@ static void un_cr (double *restrict c, const double complex *restrict a,
   }
 }
 
-int ty_mat_unop (ty_mat *C, const ty_mat *A, int fn) {
-  size_t n = TY_NUMEL(A), at;
-  for (at = 0; at < n; at += TY_BLOCK) {
-    size_t len = min_size(TY_BLOCK, n - at);
-    if (at > 0 && ty_interrupted()) return TY_EINTR;
+/* blocks lo..hi of a unop, with a look at the flag between two */
+static void un_work (void *arg, size_t lo, size_t hi, int tid) {
+  const el_job *e = (const el_job *)arg;
+  ty_mat *C = e->C;
+  const ty_mat *A = e->A;
+  size_t b;
+  int fn = e->op;
+  (void)tid;
+  for (b = lo; b < hi; b++) {
+    size_t at = b * TY_BLOCK, len = min_size(TY_BLOCK, e->n - at);
+    if (b > lo && ty_interrupted()) return;
     if (!A->cplx)
       un_rr(C->data + at, A->data + at, len, fn);
     else if (fn == TY_NEG || fn == TY_FLOOR || fn == TY_CEIL)
@@ -418,7 +459,14 @@ int ty_mat_unop (ty_mat *C, const ty_mat *A, int fn) {
     else
       un_cr(C->data + at, TY_CX(A) + at, len, fn);
   }
-  return 0;
+}
+
+int ty_mat_unop (ty_mat *C, const ty_mat *A, int fn) {
+  el_job e;
+  e.C = C;
+  e.A = A;
+  e.op = fn;
+  return el_pass(TY_NUMEL(A), un_work, &e);
 }
 
 
