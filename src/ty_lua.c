@@ -26,8 +26,9 @@ static void *align_up (void *p) {
 }
 
 void *ty_newbuf (lua_State *L, size_t nbytes) {
-  void *p = lua_newuserdatauv(L, nbytes + TY_ALIGN, 0);
-  return align_up(p);
+  void *p = align_up(lua_newuserdatauv(L, nbytes + TY_ALIGN, 0));
+  ty_hugepages(p, nbytes);            /* large: fewer page faults */
+  return p;
 }
 
 int ty_raise_interrupt (lua_State *L) {

@@ -93,18 +93,22 @@ int ty_mat_allfinite (const ty_mat *A) {
   return total == 0.0;
 }
 
-void ty_mat_hugepages (ty_mat *A) {
+void ty_hugepages (void *p, size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  size_t bytes = TY_NUMEL(A) * TY_ELSIZE(A->cplx);
   const size_t page = 4096;
   if (bytes >= ((size_t)4 << 20)) {   /* 4 MB and more */
-    uintptr_t lo = ((uintptr_t)A->data + page - 1) & ~(uintptr_t)(page - 1);
-    uintptr_t hi = ((uintptr_t)A->data + bytes) & ~(uintptr_t)(page - 1);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
   }
 #else
-  (void)A;
+  (void)p;
+  (void)bytes;
 #endif
+}
+
+void ty_mat_hugepages (ty_mat *A) {
+  ty_hugepages(A->data, TY_NUMEL(A) * TY_ELSIZE(A->cplx));
 }
 
 

@@ -40,6 +40,8 @@ int ty_mat_allfinite (const ty_mat *A);
 ** (fewer page faults when a big result is first written); a no-op for
 ** small matrices and on systems without the hint. */
 void ty_mat_hugepages (ty_mat *A);
+/* the same hint for any block of `bytes` at p (4 MB and more) */
+void ty_hugepages (void *p, size_t bytes);
 
 /* ---- elementwise arithmetic with broadcasting ------------------------- */
 
