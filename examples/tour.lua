@@ -81,7 +81,7 @@ print(string.format("mean and std of %d normal samples: %.3f %.3f", m, v:mean(),
 -- %%
 local B = mat.randn(300, 300)
 local seconds = timeit(function() return B * B end, 5)
-print(string.format("a 300x300 matrix product: %.2g ms (median of 5)", seconds * 1e3))
+print(string.format("a 300x300 matrix product: %.2f ms (median of 5)", seconds * 1e3))
 
 -- %% [markdown]
 -- ---
