@@ -7,12 +7,15 @@
 ** worker k (1 <= k < want) runs job[k] and counts left down;
 ** the caller runs job[0] (and any piece without a worker) and waits for
 ** left to reach 0.  A worker that finds no new job spins for SPIN_NS and
-** then sleeps on `wake`; the caller broadcasts only when one sleeps.  The
+** then sleeps on `wake` (while spinning it yields the core every 16
+** turns, so that BLAS's own workers, which may want it right after a pass
+** of ours, get it); the caller broadcasts only when one sleeps.  The
 ** sleeper announces itself (sleeping++) before it looks at the ticket one
 ** last time, and the caller publishes it before it looks at sleeping, in
 ** sequentially consistent order, so a wake-up cannot be lost.
 */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <time.h>
@@ -73,7 +76,9 @@ static void *worker (void *arg) {
     unsigned spins = 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while ((g = __atomic_load_n(&P.ticket, __ATOMIC_SEQ_CST)) == seen) {
-      if ((++spins & 255) == 0 && since(&t0) > SPIN_NS) {
+      if ((++spins & 15) == 0) {        /* let another thread (BLAS's */
+        sched_yield();                  /* own workers) have the core */
+        if (since(&t0) <= SPIN_NS) continue;
         pthread_mutex_lock(&P.mu);
         __atomic_add_fetch(&P.sleeping, 1, __ATOMIC_SEQ_CST);
         while ((g = __atomic_load_n(&P.ticket, __ATOMIC_SEQ_CST)) == seen)
