@@ -45,7 +45,12 @@
 ** long as max(F - Fa) + max(G - Ga) <= RISE, so a larger rise absorbs
 ** again.  The plan that is returned, and the test that stops, are
 ** computed from C in full (ot_confirm), so a cut can cost time but never
-** accuracy; a sweep that fails on a cut kernel is retried on a full one.
+** accuracy.  64 columns sampled first say whether a cut is worth making.
+** A sweep that cannot run on a cut kernel (nothing kept in a row, or the
+** columns would rise too far) is retried after the columns are updated in
+** the log domain straight from C and K is cut again, then on the full
+** kernel; a half sweep (the rows only) is taken when only the column half
+** would rise too far.
 */
 #define TAU 100.0
 #define TMAX 200.0     /* |t| bound for the exp-free line search */
@@ -213,7 +218,7 @@ static void absorb_work (void *arg, size_t lo, size_t hi, int tid) {
   }
 }
 
-/* C's transpose, made on first need (log-domain sweeps, large steps) */
+/* C's transpose, made on first need (a log-domain sweep of the rows) */
 static int need_ct (sns_ws *w) {
   double *CT;
   if (*w->CT != NULL) return 0;
