@@ -261,6 +261,7 @@ typedef struct el_job {           /* an elementwise pass over n elements */
   const ty_mat *A, *B;
   size_t n;
   int full_a, full_b, op;
+  double alpha[2];                /* axpy's and scale's factor */
 } el_job;
 
 /* blocks lo..hi (of TY_BLOCK elements) of a binop's one long run, with a
@@ -988,18 +989,31 @@ static void axpy_run (ty_mat *Y, size_t oy, const double alpha[2],
   else axpy_rr(Y->data + oy, alpha[0], X->data + ox, sx, len);
 }
 
+/* blocks lo..hi of an axpy's one long run (Y is C, X is A) */
+static void axpy_work (void *arg, size_t lo, size_t hi, int tid) {
+  const el_job *e = (const el_job *)arg;
+  size_t b;
+  (void)tid;
+  for (b = lo; b < hi; b++) {
+    size_t at = b * TY_BLOCK;
+    if (b > lo && ty_interrupted()) return;
+    axpy_run(e->C, at, e->alpha, e->A, e->full_a ? at : 0, e->full_a,
+             min_size(TY_BLOCK, e->n - at));
+  }
+}
+
 int ty_mat_axpy (ty_mat *Y, const double alpha[2], const ty_mat *X) {
   size_t m = Y->rows, n = Y->cols, j, since = 0;
   int full = (X->rows == m && X->cols == n);
   if (m == 0 || n == 0) return 0;
   if (full || TY_NUMEL(X) == 1) {
-    size_t len = m * n, at;
-    for (at = 0; at < len; at += TY_BLOCK) {
-      if (at > 0 && ty_interrupted()) return TY_EINTR;
-      axpy_run(Y, at, alpha, X, full ? at : 0, full,
-               min_size(TY_BLOCK, len - at));
-    }
-    return 0;
+    el_job e;
+    e.C = Y;
+    e.A = X;
+    e.full_a = full;
+    e.alpha[0] = alpha[0];
+    e.alpha[1] = alpha[1];
+    return el_pass(m * n, axpy_work, &e);
   }
   for (j = 0; j < n; j++) {
     axpy_run(Y, j * m, alpha, X, (X->cols == 1 ? 0 : j) * X->rows,
@@ -1009,11 +1023,16 @@ int ty_mat_axpy (ty_mat *Y, const double alpha[2], const ty_mat *X) {
   return 0;
 }
 
-int ty_mat_scale (ty_mat *A, const double s[2]) {
-  size_t n = TY_NUMEL(A), at, k;
-  for (at = 0; at < n; at += TY_BLOCK) {
-    size_t end = min_size(n, at + TY_BLOCK);
-    if (at > 0 && ty_interrupted()) return TY_EINTR;
+/* blocks lo..hi of a scale (the matrix is C) */
+static void scale_work (void *arg, size_t lo, size_t hi, int tid) {
+  const el_job *e = (const el_job *)arg;
+  ty_mat *A = e->C;
+  const double *s = e->alpha;
+  size_t b, k;
+  (void)tid;
+  for (b = lo; b < hi; b++) {
+    size_t at = b * TY_BLOCK, end = min_size(e->n, at + TY_BLOCK);
+    if (b > lo && ty_interrupted()) return;
     if (!A->cplx || s[1] == 0.0) {
       double *restrict x = A->data;
       size_t w = A->cplx ? 2 : 1;
@@ -1024,7 +1043,14 @@ int ty_mat_scale (ty_mat *A, const double s[2]) {
       for (k = at; k < end; k++) z[k] *= v;
     }
   }
-  return 0;
+}
+
+int ty_mat_scale (ty_mat *A, const double s[2]) {
+  el_job e;
+  e.C = A;
+  e.alpha[0] = s[0];
+  e.alpha[1] = s[1];
+  return el_pass(TY_NUMEL(A), scale_work, &e);
 }
 
 void ty_mat_fill (ty_mat *A, const double v[2]) {
