@@ -285,7 +285,8 @@ static void bin_work (void *arg, size_t lo, size_t hi, int tid) {
 static int el_pass (size_t n, ty_par_fn fn, el_job *e) {
   size_t blocks = (n + TY_BLOCK - 1) / TY_BLOCK;
   e->n = n;
-  ty_par_for(n >= EL_PAR ? ty_pool_cpus() : 1, blocks, fn, e);
+  if (n < EL_PAR) fn(e, 0, blocks, 0);       /* small: no pool at all */
+  else ty_par_for(ty_pool_cpus(), blocks, fn, e);
   return ty_interrupted() ? TY_EINTR : 0;
 }
 
