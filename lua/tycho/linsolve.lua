@@ -94,6 +94,115 @@ function linsolve.relax_instances(opts)
 end
 
 -- ---------------------------------------------------------------------
+-- the heat family (the spec's second instance sequence, section 4.2)
+-- ---------------------------------------------------------------------
+
+local Heat = {}
+Heat.__index = Heat
+
+-- bump(x; c, r) = exp(1 - 1/(1 - |x - c|^2/r^2)) inside the disc, 0 outside
+-- (the cut-off is explicit: never exp(-inf))
+local function bump(x, y, cx, cy, r)
+  local q = ((x - cx) ^ 2 + (y - cy) ^ 2) / (r * r)
+  if q >= 1 then return 0.0 end
+  return math.exp(1 - 1 / (1 - q))
+end
+
+-- the interior grid as a column: point k = (j - 1)(nx - 1) + i is
+-- (i dx, j dx), i fastest
+local function grid_fn(nx, f)
+  local mat = require "tycho.mat"
+  local m, dx = nx - 1, 1 / nx
+  local v = mat.zeros(m * m, 1)
+  for j = 1, m do
+    for i = 1, m do v[(j - 1) * m + i] = f(i * dx, j * dx) end
+  end
+  return v
+end
+
+--- kappa(t) = max(0.1 sin 2 pi t, -10 sin 2 pi t)
+local function kappa(t)
+  local s = math.sin(2 * math.pi * t)
+  return math.max(0.1 * s, -10 * s)
+end
+
+--- inst:forcing(t): f(t, .) on the interior grid, 32 bump(x; (1/2 +
+--- cos(16 pi t)/4, 1/2 + sin(16 pi t)/4), 1/8)
+function Heat:forcing(t)
+  if type(t) ~= "number" then
+    argerror("forcing", 1, "time expected, got " .. type(t))
+  end
+  local cx = 0.5 + math.cos(16 * math.pi * t) / 4
+  local cy = 0.5 + math.sin(16 * math.pi * t) / 4
+  return grid_fn(self.nx, function(x, y) return 32 * bump(x, y, cx, cy, 0.125) end)
+end
+
+--- inst:system(k, u) -> A, b, kappa: Crank-Nicolson step k, from t = (k-1) dt
+--- to k dt, of u_t = kappa(t) (laplacian u) + f from the grid values u
+function Heat:system(k, u)
+  if not isint(k) or k < 1 or k > self.T then
+    argerror("system", 1, string.format("step in 1..%d expected, got %s",
+                                        self.T, tostring(k)))
+  end
+  local mat = require "tycho.mat"
+  if not mat.ismat(u) or u:rows() ~= self.n or u:cols() ~= 1 then
+    argerror("system", 2, string.format("%dx1 matrix expected, got %s", self.n,
+             mat.ismat(u) and (u:rows() .. "x" .. u:cols()) or type(u)))
+  end
+  local tm = (k - 0.5) * self.dt
+  local kap = self.kappas[k]
+  local s = 0.5 * kap * self.dt / (self.dx * self.dx)
+  local A = self.I + s * self.L0
+  local b = u - s * (self.L0 * u) + self.dt * self:forcing(tm)
+  return A, b, kap
+end
+
+function Heat:__len() return self.T end
+
+function Heat:__tostring()
+  return string.format("heat instances (%d Crank-Nicolson steps of %d unknowns, dt %g)",
+                       self.T, self.n, self.dt)
+end
+
+--- linsolve.heat_instances{nx = 50, T = 5000, dt = 1e-3} -> inst: the
+--- heat equation with time-varying diffusion, one SPD system per step
+function linsolve.heat_instances(opts)
+  local fname = "heat_instances"
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    argerror(fname, 1, "table of options expected, got " .. type(opts))
+  end
+  local nx, T, dt = opts.nx or 50, opts.T or 5000, opts.dt or 1e-3
+  if not isint(nx) or nx < 2 or nx > 4096 then
+    argerror(fname, 1, "option 'nx' must be an integer in 2..4096")
+  end
+  if not isint(T) or T < 0 then
+    argerror(fname, 1, "option 'T' must be a nonnegative integer")
+  end
+  if type(dt) ~= "number" or not (dt > 0 and dt < math.huge) then
+    argerror(fname, 1, "option 'dt' must be a positive number")
+  end
+  local mat, sparse = require "tycho.mat", require "tycho.sparse"
+  local m = nx - 1
+  local kappas = mat.zeros(T, 1)
+  local lo, hi = math.huge, -math.huge
+  for k = 1, T do
+    local v = kappa((k - 0.5) * dt)
+    kappas[k] = v
+    lo, hi = math.min(lo, v), math.max(hi, v)
+  end
+  if T == 0 then lo, hi = 0, 10 end
+  if hi <= lo then hi = lo + 1 end
+  return setmetatable({
+    nx = nx, n = m * m, T = T, dt = dt, dx = 1 / nx,
+    L0 = sparse.laplacian(m, m),    -- -dx^2 times the discrete Laplacian
+    I = sparse.eye(m * m),
+    kappas = kappas, context = {lo, hi},
+    u0 = grid_fn(nx, function(x, y) return bump(x, y, 0.5, 0.5, 0.25) end),
+  }, Heat)
+end
+
+-- ---------------------------------------------------------------------
 -- sequences and cost tables
 -- ---------------------------------------------------------------------
 

@@ -945,4 +945,66 @@ do
   t.is(#a, 4000, "#inst")
 end
 
+do -- the heat family (spec 4.2): Crank-Nicolson systems, bumps, kappa, context
+  local nx, dt = 16, 1e-3
+  local inst = linsolve.heat_instances{nx = nx, T = 1000, dt = dt}
+  local m, n = nx - 1, (nx - 1) ^ 2
+  t.ok(inst.n == n and inst.T == 1000 and #inst == 1000 and inst.dx == 1 / nx, "heat: sizes")
+  local kmax = 0
+  for k = 1, inst.T do
+    local s = math.sin(2 * math.pi * ((k - 0.5) * dt))
+    kmax = math.max(kmax, math.abs(inst.kappas[k] - math.max(0.1 * s, -10 * s)))
+  end
+  t.ok(kmax == 0, "heat: kappa at the midpoints")
+  t.ok(inst.context[1] == inst.kappas:min() and inst.context[2] == inst.kappas:max() and
+       inst.context[2] > 9.99, "heat: the context interval is kappa's range")
+  -- the initial bump: 1 at the centre (a grid point for even nx), 0 outside r
+  local u0 = inst.u0
+  local centre = (nx / 2 - 1) * m + nx / 2
+  local outside = 0
+  for j = 1, m do
+    for i = 1, m do
+      local r2 = (i / nx - 0.5) ^ 2 + (j / nx - 0.5) ^ 2
+      if r2 >= 0.25 ^ 2 and u0[(j - 1) * m + i] ~= 0 then outside = outside + 1 end
+    end
+  end
+  t.ok(u0[centre] == 1 and outside == 0 and u0:min() == 0, "heat: the initial bump and its cut-off")
+  local f = inst:forcing(0)              -- centred at (3/4, 1/2) at t = 0
+  t.ok(math.abs(f[(nx / 2 - 1) * m + 3 * nx / 4] - 32) < 1e-12 and f:min() == 0,
+       "heat: the forcing bump")
+  -- step k: A = I + s L0, b = u - s L0 u + dt f((k - 1/2) dt), s = kappa dt / (2 dx^2)
+  local k = 700
+  local A, b, kappa = inst:system(k, u0)
+  local s = 0.5 * kappa * dt * nx * nx
+  local L = sparse.laplacian(m, m)
+  t.ok(kappa == inst.kappas[k] and math.abs(A[{1, 1}] - (1 + 4 * s)) < 1e-12 and
+       math.abs(A[{1, 2}] + s) < 1e-12, "heat: the Crank-Nicolson matrix")
+  local want = u0 - s * (L * u0) + dt * inst:forcing((k - 0.5) * dt)
+  t.ok((b - want):norm() <= 1e-14 * want:norm(), "heat: the right side")
+  local x = linsolve.cg(A, b, {x0 = u0})
+  t.ok(relres(A, x, b) < 1e-8, "heat: a step solves")
+  -- the ordering the spec expects over a period: a learned factor beats
+  -- SSOR-PCG at omega = 1, which beats plain CG, in iterations
+  local function run(solve)
+    local u, its = inst.u0, 0
+    for step = 1, inst.T do
+      local As, bs, c = inst:system(step, u)
+      local xs, info = solve(As, bs, c, u)
+      its = its + info.iters
+      u = xs
+    end
+    return its
+  end
+  local cg = run(function(As, bs, _, u) return linsolve.cg(As, bs, {x0 = u}) end)
+  local one = run(function(As, bs, _, u) return linsolve.ssor_cg(As, bs, {x0 = u, omega = 1}) end)
+  local tuner = linsolve.tuner{method = "chebcb", context = inst.context, solver = "ssor_cg", seed = 4}
+  local learned = run(function(As, bs, c, u) return tuner:solve(As, bs, c, {x0 = u}) end)
+  t.ok(learned < one and one < cg,
+       string.format("heat: chebcb %d < SSOR-PCG at omega = 1 %d < CG %d iterations", learned, one, cg))
+  t.throws(function() linsolve.heat_instances{nx = 1} end, "option 'nx'", "heat: nx >= 2")
+  t.throws(function() linsolve.heat_instances{dt = 0} end, "option 'dt'", "heat: dt > 0")
+  t.throws(function() inst:system(0, u0) end, "step in 1..1000", "heat: step index")
+  t.throws(function() inst:system(1, mat.zeros(3, 1)) end, "225x1 matrix expected", "heat: u's size")
+end
+
 t.done()

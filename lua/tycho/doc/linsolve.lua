@@ -204,6 +204,36 @@ assert(A[{1, 1}] == 4 + c and b:norm() <= 10)]],
   see = {"linsolve.cost_table", "linsolve.run_sequence"},
 })
 
+def("linsolve.heat_instances", {
+  sig = "linsolve.heat_instances{nx = 50, T = 5000, dt = 1e-3} -> inst",
+  summary = [[The second instance family of "Learning to Relax" (spec 4.2):
+Crank-Nicolson steps of the heat equation u_t = kappa(t) laplacian(u) + f
+on the unit square with zero Dirichlet boundary, nx grid intervals, (nx -
+1)^2 unknowns (point k = (j - 1)(nx - 1) + i is (i/nx, j/nx)), kappa(t) =
+max(0.1 sin 2 pi t, -10 sin 2 pi t), forcing 32 bump(x; (1/2 + cos(16 pi
+t)/4, 1/2 + sin(16 pi t)/4), 1/8), initial value bump(x; (1/2, 1/2), 1/4)
+with bump(x; c, r) = exp(1 - 1/(1 - |x - c|^2/r^2)) inside the disc and 0
+outside.  inst:system(k, u) -> A, b, kappa gives step k (from (k - 1) dt to
+k dt) from the grid values u: A = I - kappa dt/2 laplacian (SPD, sparse),
+b = (I + kappa dt/2 laplacian) u + dt f, kappa = kappa((k - 1/2) dt), the
+context of a contextual tuner; each step depends on the last solution, so
+the sequence is solved in order, warm-started (x0 = u).  inst has nx, n,
+T, dt, dx, u0, kappas (T x 1), context = {min, max} of kappa over the
+run, L0 (the 5-point Laplacian with 4 on the diagonal, unscaled) and
+inst:forcing(t).]],
+  example = [[local inst = linsolve.heat_instances{nx = 10, T = 20}
+local t = linsolve.tuner{method = "chebcb", context = inst.context, solver = "ssor_cg", seed = 1}
+local u = inst.u0
+for k = 1, inst.T do
+  local A, b, kappa = inst:system(k, u)
+  local x, info = t:solve(A, b, kappa, {x0 = u})
+  assert(info.converged)
+  u = x
+end
+assert(u:rows() == 81 and t:stats().rounds == 20)]],
+  see = {"linsolve.relax_instances", "linsolve.tuner", "linsolve.ssor_cg"},
+})
+
 def("linsolve.cost_table", {
   sig = "linsolve.cost_table(inst, omegas [, opts]) -> C, Copt",
   summary = [[The cost table of an instance sequence: C[t][j] = SOR
