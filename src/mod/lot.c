@@ -406,6 +406,7 @@ static int entropic (lua_State *L, int sns) {
     set_integer(L, "fallbacks", info.fallbacks);
     set_integer(L, "nnz", info.nnz);
     set_number(L, "time_warmup", info.time_warmup);
+    set_number(L, "time_newton", info.time - info.time_warmup);
   }
   if (history) {
     set_history(L, "history", call.errs);

@@ -276,6 +276,9 @@ do
   t.ok(P:min() >= 0 and P:max() <= 1 / n + 1e-12, "no NaN, entries in range")
   t.is(#info.history, info.iters, "history: one error per iteration")
   t.is(info.iters, info.newton_iters + info.sinkhorn_iters, "iters = newton + sinkhorn")
+  t.ok(info.time_warmup >= 0 and info.time_newton >= 0 and
+       math.abs(info.time_warmup + info.time_newton - info.time) < 1e-12,
+       "time = time_warmup + time_newton")
   local d, mono = info.dual_history, true
   for k = 2, #d do mono = mono and d[k] >= d[k - 1] - 1e-15 * math.abs(d[k]) end
   t.ok(mono, "sns: dual values never decrease")

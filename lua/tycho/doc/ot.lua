@@ -69,8 +69,8 @@ when CG stalls and the smaller side has at most 1000 atoms), "cg" or
 turn, each from the last, the coarse levels to 1e-6; robust when range(C) /
 eps is 10^4 or more), f, g, threads, history.  info adds to ot.sinkhorn's fields
 newton_iters, sinkhorn_iters (warm-up and fallbacks), fallbacks, cg_iters,
-nnz (entries kept in the last Newton step) and time_warmup; iters counts
-both kinds of iteration.]],
+nnz (entries kept in the last Newton step), time_warmup and time_newton
+(the rest of time); iters counts both kinds of iteration.]],
   example = [[rand.seed(1)
 local C = mat.rand(60, 60)
 local P, info = ot.sns(nil, nil, C, 1 / 1200)
