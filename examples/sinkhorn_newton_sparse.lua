@@ -96,7 +96,10 @@ end
 
 -- %% [markdown]
 -- SNS's iterations split into warm-up sweeps and Newton steps; `nnz` is the
--- number of entries of P its last Hessian kept (out of n m).
+-- number of entries of P its last Hessian kept (out of n m).  The Hessian
+-- stays sparse all along: the sparsity per Newton step (kept entries per
+-- row, from `info.nnz_history`) grows as the tolerance of the mass rule
+-- tightens, but stays a small share of each row.
 
 -- %%
 for _, p in ipairs(problems) do
@@ -104,6 +107,12 @@ for _, p in ipairs(problems) do
   print(string.format("%-26s %3d sweeps + %3d Newton steps, nnz %6d of %d (%.1f per row)",
                       p.name, p.sns.sinkhorn_iters, p.sns.newton_iters,
                       p.sns.nnz, n * m, p.sns.nnz / n))
+  local per, h = {}, p.sns.nnz_history
+  local stride = math.max(1, #h // 12)       -- about a dozen of them
+  for k = 1, #h, stride do per[#per + 1] = string.format("%.0f", h[k] / n) end
+  print(string.format("  nnz / n per Newton step%s: %s", stride > 1 and
+                      string.format(" (every %d-th)", stride) or "", table.concat(per, " ")))
+  check(h:max() <= 0.5 * n * m, p.name .. ": the Hessian kept at most half of P at every step")
 end
 
 -- %% [markdown]

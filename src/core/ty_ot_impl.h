@@ -137,6 +137,8 @@ typedef struct otp {
 typedef struct ctx {
   const ty_ot_opts *o;
   size_t iters;             /* iterations reported so far */
+  double alpha;             /* the last Newton step's length, */
+  size_t nnz, cg;           /* kept entries and CG iterations */
 } ctx;
 
 /* count elements of size from the caller's allocator, or NULL */

@@ -153,6 +153,9 @@ int ot_report (ctx *cx, int newton, double err, double dual) {
   p.newton = newton;
   p.err = err;
   p.dual = dual;
+  p.alpha = newton ? cx->alpha : 0.0;
+  p.nnz = newton ? cx->nnz : 0;
+  p.cg = newton ? cx->cg : 0;
   return cx->o->progress(cx->o->ud, &p) != 0 ? TY_EINTR : 0;
 }
 
@@ -675,6 +678,8 @@ static int sinkhorn_solve (const otp *pb, const ty_ot_opts *o, double *F,
   int method = o->method, rc;
   cx.o = o;
   cx.iters = 0;
+  cx.alpha = 0.0;
+  cx.nnz = cx.cg = 0;
   st.best = INFINITY;
   st.since = 0;
   st.done = 0;

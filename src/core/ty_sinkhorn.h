@@ -81,6 +81,8 @@ typedef struct ty_ot_progress {
   int newton;             /* 1 when this iteration was a Newton step */
   double err;             /* marginal error after it */
   double dual;            /* D(f, g) after it */
+  double alpha;           /* a Newton step: its step length, */
+  size_t nnz, cg;         /* kept entries of P and CG iterations */
 } ty_ot_progress;
 
 typedef int (*ty_ot_progress_fn) (void *ud, const ty_ot_progress *p);

@@ -828,7 +828,7 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
                      double *F, double *G, ty_ot_info *info) {
   ctx cx;
   sns_ws w;
-  size_t n = pb->n, m = pb->m, N = n + m, nm = n * m, i, k, steps = 0;
+  size_t n = pb->n, m = pb->m, N = n + m, nm = n * m, i, k, steps = 0, cg0;
   size_t since = 0;
   double *copy = NULL, *row, best = INFINITY;
   double lambda0 = o->lambda > 0.0 ? o->lambda : 2.0 / (double)n, lambda;
@@ -840,6 +840,8 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
   lambda = lambda0;
   cx.o = o;
   cx.iters = 0;
+  cx.alpha = 0.0;
+  cx.nnz = cx.cg = 0;
   memset(&w, 0, sizeof w);
   w.pb = pb;
   w.o = o;
@@ -961,6 +963,7 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
     }
     if (ty_interrupted()) return TY_EINTR;
     steps++;
+    cg0 = info->cg_iters;
     /* sparsify, solve, search; any failure falls back to a sweep */
     if (minsum > 0.0) {
       if (o->sparsify == TY_OT_TOPK)
@@ -1031,6 +1034,9 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
       for (i = 0; i + 1 < m; i++) G[i] += alpha * w.dG[i];
       if (!sns_rescale(&w) && (rc = sns_absorb(&w, 1)) != 0) return rc;
       fresh = !w.exact_ls;
+      cx.alpha = alpha;                /* for the report of this step */
+      cx.nnz = w.rowptr[n];
+      cx.cg = info->cg_iters - cg0;
       info->newton_iters++;
       last = 1;
       backtracked = alpha < 1.0;

@@ -191,7 +191,8 @@ typedef struct ot_call {
   lua_State *L;
   int anchor, nbuf;
   int errs, duals;          /* stack indices, 0 when no history */
-  lua_Integer count;
+  int steps;                /* sns: a table of Newton steps' alpha, nnz, cg */
+  lua_Integer count, nsteps;
 } ot_call;
 
 static void *ot_alloc (void *ud, size_t bytes) {
@@ -209,6 +210,15 @@ static int ot_progress (void *ud, const ty_ot_progress *p) {
     lua_rawseti(c->L, c->errs, c->count);
     lua_pushnumber(c->L, p->dual);
     lua_rawseti(c->L, c->duals, c->count);
+    if (p->newton && c->steps != 0) {
+      c->nsteps++;
+      lua_pushnumber(c->L, p->alpha);
+      lua_rawseti(c->L, c->steps, 3 * c->nsteps - 2);
+      lua_pushinteger(c->L, (lua_Integer)p->nnz);
+      lua_rawseti(c->L, c->steps, 3 * c->nsteps - 1);
+      lua_pushinteger(c->L, (lua_Integer)p->cg);
+      lua_rawseti(c->L, c->steps, 3 * c->nsteps);
+    }
   }
   return 0;
 }
@@ -225,6 +235,24 @@ static void set_number (lua_State *L, const char *k, double v) {
 static void set_integer (lua_State *L, const char *k, size_t v) {
   lua_pushinteger(L, (lua_Integer)v);
   lua_setfield(L, -2, k);
+}
+
+/* info.alpha_history, nnz_history, cg_history: one entry per Newton step,
+** from the triples of the table at idx */
+static void set_steps (lua_State *L, int idx, lua_Integer n) {
+  static const char *const names[] = {"alpha_history", "nnz_history",
+                                      "cg_history"};
+  int f;
+  for (f = 0; f < 3; f++) {
+    lua_Integer i;
+    ty_mat *h = ty_newmat(L, (size_t)n, 1, 0);
+    for (i = 0; i < n; i++) {
+      lua_rawgeti(L, idx, 3 * i + f + 1);
+      h->data[i] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+    }
+    lua_setfield(L, -2, names[f]);
+  }
 }
 
 /* info.<k> = the numbers of the table at idx, as a vector */
@@ -362,6 +390,10 @@ static int entropic (lua_State *L, int sns) {
     lua_newtable(L);                      /* dual values */
     call.errs = top + 2;
     call.duals = top + 3;
+    if (sns) {
+      lua_newtable(L);                    /* Newton steps */
+      call.steps = top + 4;
+    }
   }
   o.alloc = ot_alloc;
   o.progress = ot_progress;
@@ -411,6 +443,7 @@ static int entropic (lua_State *L, int sns) {
   if (history) {
     set_history(L, "history", call.errs);
     set_history(L, "dual_history", call.duals);
+    if (sns) set_steps(L, call.steps, call.nsteps);
   }
   lua_pushvalue(L, -4);                   /* P */
   lua_insert(L, -2);

@@ -276,6 +276,11 @@ do
   t.ok(P:min() >= 0 and P:max() <= 1 / n + 1e-12, "no NaN, entries in range")
   t.is(#info.history, info.iters, "history: one error per iteration")
   t.is(info.iters, info.newton_iters + info.sinkhorn_iters, "iters = newton + sinkhorn")
+  local ah, nh, ch = info.alpha_history, info.nnz_history, info.cg_history
+  t.ok(ah:rows() == info.newton_iters and nh:rows() == info.newton_iters and
+       ch:rows() == info.newton_iters, "sns history: one entry per Newton step")
+  t.ok(ah:min() > 0 and ah:max() <= 1 and nh[nh:rows()] == info.nnz and
+       ch:sum() == info.cg_iters and nh:min() >= n, "sns history: alpha, nnz and cg per step")
   t.ok(info.time_warmup >= 0 and info.time_newton >= 0 and
        math.abs(info.time_warmup + info.time_newton - info.time) < 1e-12,
        "time = time_warmup + time_newton")

@@ -70,7 +70,9 @@ turn, each from the last, the coarse levels to 1e-6; robust when range(C) /
 eps is 10^4 or more), f, g, threads, history.  info adds to ot.sinkhorn's fields
 newton_iters, sinkhorn_iters (warm-up and fallbacks), fallbacks, cg_iters,
 nnz (entries kept in the last Newton step), time_warmup and time_newton
-(the rest of time); iters counts both kinds of iteration.]],
+(the rest of time); iters counts both kinds of iteration.  With history =
+true, also alpha_history, nnz_history and cg_history: the step length,
+the kept entries of P and the CG iterations of each Newton step.]],
   example = [[rand.seed(1)
 local C = mat.rand(60, 60)
 local P, info = ot.sns(nil, nil, C, 1 / 1200)
