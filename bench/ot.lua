@@ -19,8 +19,9 @@
 --      tries sinkhorn, sinkhorn_stabilized and sinkhorn_log, each within
 --      `budget` seconds, and the fastest that reaches 1e-9 counts (a single
 --      run each: they take seconds); tycho's time is the best of
---      max(rounds, 3) runs (a run takes milliseconds, so the first one pays
---      for page faults and thread start-up).
+--      max(rounds, 10) runs, as timeit would take it (a run takes 5 to 150
+--      ms, so the first one pays for page faults and thread start-up, and
+--      on a shared machine a burst of other work can double one run).
 --   4. ot.emd at n = 1000 and 2000 against ot.emd.
 local rounds = tonumber(arg[1]) or 2
 local budget = tonumber(arg[2]) or 60
@@ -149,7 +150,7 @@ for _, class in ipairs(parts[3] and {"clouds", "assignment"} or {}) do
     if class == "clouds" then C = clouds(n, 2)
     else rand.seed(3); C = mat.rand(n, n) end
     save(C)
-    local ts, _, info = best_of(math.max(rounds, 3), function()
+    local ts, _, info = best_of(math.max(rounds, 10), function()
       return ot.sns(nil, nil, C, 1 / 1200, {tol = 1e-9})
     end)
     local r = pot("best", 1 / 1200, 1e-9, budget)
