@@ -947,10 +947,11 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
       last = 0;
       continue;
     }
-    /* stalled: STALL_NEWTON steps in a row that neither lower the best
-    ** error nor raise D beyond its rounding */
+    /* stalled: STALL_NEWTON steps in a row (Newton steps or fallback
+    ** sweeps) that neither lower the best error nor raise D beyond its
+    ** rounding */
     if (err < best) { best = err; since = 0; }
-    else if (last == 1 &&
+    else if (last != 0 &&
              dual - prev_dual <= 1e-14 * (fabs(dual) + pb->eps * pb->mass)
              && ++since >= STALL_NEWTON) {
       info->stop_reason = TY_OT_STOP_STALLED;
@@ -972,7 +973,9 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
         rc = sparsify_mass(&w, o->masstol * fmin(1.0, err / pb->mass));
       if (rc != 0) return rc;
       info->nnz = w.rowptr[n];
-      /* a shifted retry when the first solve fails */
+      /* a shifted retry when the first solve fails, gives an absurd step
+      ** (more than DMAX_ABSURD in units of eps: a nearly disconnected kept
+      ** graph) or finds no step in the line search */
       for (trial = 0; trial < 2 && !ok; trial++) {
         double big = 0.0;
         w.shift = 0.0;
@@ -1011,23 +1014,25 @@ static int sns_core (const otp *pb, const double **CT, const ty_ot_opts *o,
           gx = dot(w.grad, w.x, N);
           ok = gx > 0.0;
         }
+        if (ok) {      /* Armijo on the exact increment of D */
+          double mf = 0.0, mg = 0.0;
+          size_t ls;
+          memcpy(w.dF, w.x, n * sizeof(double));
+          memcpy(w.dG, w.x + n, m * sizeof(double));
+          for (i = 0; i < n; i++) mf = fmax(mf, fabs(w.dF[i]));
+          for (i = 0; i < m; i++) mg = fmax(mg, fabs(w.dG[i]));
+          dmax = mf + mg;
+          ok = 0;
+          alpha = 1.0;
+          if (trial == 0 && !(dmax <= DMAX_ABSURD)) continue;
+          for (ls = 0; ls < 40; ls++, alpha *= 0.5) {
+            double phi = sns_phi(&w, alpha, dmax);
+            if (phi >= 0.0 && (1.0 - 1e-4) * alpha * gx >= phi) { ok = 1; break; }
+            if (ty_interrupted()) return TY_EINTR;
+          }
+        }
       }
       w.shift = 0.0;
-    }
-    if (ok) {          /* Armijo on the exact increment of D */
-      double mf = 0.0, mg = 0.0;
-      memcpy(w.dF, w.x, n * sizeof(double));
-      memcpy(w.dG, w.x + n, m * sizeof(double));
-      for (i = 0; i < n; i++) mf = fmax(mf, fabs(w.dF[i]));
-      for (i = 0; i < m; i++) mg = fmax(mg, fabs(w.dG[i]));
-      dmax = mf + mg;
-      ok = 0;
-      for (trial = 0; trial < 40; trial++, alpha *= 0.5) {
-        double phi;
-        phi = sns_phi(&w, alpha, dmax);
-        if (phi >= 0.0 && (1.0 - 1e-4) * alpha * gx >= phi) { ok = 1; break; }
-        if (ty_interrupted()) return TY_EINTR;
-      }
     }
     if (ok) {
       for (i = 0; i < n; i++) F[i] += alpha * w.dF[i];

@@ -41,6 +41,9 @@
 */
 #define TAU 100.0
 #define TMAX 200.0     /* |t| bound for the exp-free line search */
+#define DMAX_ABSURD 1e8   /* a Newton step larger (in units of eps) is
+                          ** redone with the shift: potentials never need
+                          ** to move that far */
 #define CUT 80.0       /* the cut kernel keeps K_ij >= a_i e^-CUT ... */
 #define RISE 25.0      /* ... while the plan's entries rise by <= e^RISE */
 #define CUT_MAX 0.3    /* and only when it keeps at most this share */

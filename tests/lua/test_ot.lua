@@ -494,4 +494,31 @@ do
   t.ok(ot.cost(mat.zeros(0, 2), mat.ones(3, 2)):rows() == 0, "cost: empty cloud gives 0 x m")
 end
 
+-- ---------------------------------------------------------------------
+-- last (it reseeds rand): non-uniform weights with zero atoms at range(C)/eps = 1200: early
+-- mass-rule Hessians can keep a nearly disconnected graph whose Newton
+-- step is absurdly long; the shifted retry must rescue it (before, these
+-- seeds ran into maxiter on fallback sweeps)
+do
+  local seeds = {1, 8, 19}
+  local ok, worst = true, 0
+  for _, seed in ipairs(seeds) do
+    rand.seed(seed)
+    local n, m = rand.int(5, 60), rand.int(5, 60)
+    local C = mat.rand(n, m) * 100
+    local a, b = mat.rand(n, 1), mat.rand(m, 1)
+    a[rand.int(1, n)] = 0; b[rand.int(1, m)] = 0
+    a, b = a / a:sum(), b / b:sum()
+    local P, info = ot.sns(a, b, C, 100 / 1200)
+    ok = ok and info.converged and info.fallbacks < 20
+    worst = math.max(worst, marg(P, a, b))
+  end
+  t.ok(ok and worst <= 1e-12, "sns: zero atoms and uneven weights at range/eps = 1200 converge")
+  -- a 1x1 problem at an eps so small that the exponent's rounding (1e-10)
+  -- is above tol: "stalled" after a few sweeps, not maxiter
+  local P, info = ot.sns({1}, {1}, mat{{0.8}}, 1e-6)
+  t.ok(info.stop_reason == "stalled" and info.iters <= 30 and math.abs(P[1] - 1) < 1e-9,
+       "sns: a rounding floor above tol stalls quickly")
+end
+
 t.done()
