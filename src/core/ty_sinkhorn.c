@@ -527,6 +527,7 @@ void ot_scal_work (void *arg, size_t lo, size_t hi, int tid) {
 typedef struct sk_state {
   double best;              /* smallest error at a check so far */
   size_t since;             /* checks since best improved */
+  double dual0;             /* the dual when it last improved */
   int done;                 /* 1 when a stop reason is set */
 } sk_state;
 
@@ -549,10 +550,25 @@ static int sk_check (ctx *cx, const otp *pb, size_t it, const double err[2],
     st->done = 1;
     return 0;
   }
-  if (e < st->best) { st->best = e; st->since = 0; }
+  /* stalled: STALL_SINKHORN checks without a new smallest error, and the
+  ** dual no higher than rounding above where it was at the last one (a
+  ** plateau of the error over which the dual still climbs is slow
+  ** progress, not a stall: the sweeps go on) */
+  if (e < st->best) {
+    st->best = e;
+    st->since = 0;
+    st->dual0 = ot_dual_after_row(pb, F, G);
+  }
   else if (++st->since >= STALL_SINKHORN) {
-    info->stop_reason = TY_OT_STOP_STALLED;
-    st->done = 1;
+    double d = ot_dual_after_row(pb, F, G);
+    if (d - st->dual0 <= 1e-12 * (fabs(d) + pb->eps * pb->mass)) {
+      info->stop_reason = TY_OT_STOP_STALLED;
+      st->done = 1;
+    }
+    else {
+      st->since = 0;
+      st->dual0 = d;
+    }
   }
   return 0;
 }
@@ -682,6 +698,7 @@ static int sinkhorn_solve (const otp *pb, const ty_ot_opts *o, double *F,
   cx.nnz = cx.cg = 0;
   st.best = INFINITY;
   st.since = 0;
+  st.dual0 = -INFINITY;
   st.done = 0;
   for (k = 0; k < nm; k++) {
     if (pb->C[k] < cmin) cmin = pb->C[k];

@@ -36,7 +36,8 @@ POT's rule (the 2-norm of the column error, checked every 10 sweeps, so
 info.iters - 1 equals POT's niter); f, g = warm-start potentials; threads =
 the number of CPUs (at most 8); history = true adds info.history (the
 marginal error after each sweep) and info.dual_history.  info has iters, converged, stop_reason ("tol",
-"maxiter", "stalled": no progress in 100 sweeps, "numerical": a forced
+"maxiter", "stalled": neither the error nor the dual progressed in 100
+sweeps, "numerical": a forced
 scaling run overflowed), err (of the returned P), cost <C,P>, objective
 (with the entropy term), dual (the dual value, equal to objective at
 convergence), f and g (potentials: P_ij = exp((f_i + g_j - C_ij)/eps); -inf
