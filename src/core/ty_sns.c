@@ -440,42 +440,24 @@ typedef struct mv_job {
 static void mv_rows (void *arg, size_t lo, size_t hi, int tid) {
   const mv_job *j = (const mv_job *)arg;
   const sns_ws *w = j->w;
-  const double *val = w->val, *x = j->x, mu = w->shift;
-  const uint32_t *col = w->col;
-  size_t i, a;
+  size_t i;
   (void)tid;
-  for (i = lo; i < hi; i++) {         /* four sums: no add chain */
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t end = w->rowptr[i + 1];
-    for (a = w->rowptr[i]; a + 4 <= end; a += 4) {
-      s0 += val[a] * x[col[a]];
-      s1 += val[a + 1] * x[col[a + 1]];
-      s2 += val[a + 2] * x[col[a + 2]];
-      s3 += val[a + 3] * x[col[a + 3]];
-    }
-    for (; a < end; a++) s0 += val[a] * x[col[a]];
-    j->t[i] = ((s0 + s1) + (s2 + s3)) / (w->rs[i] + mu);
+  for (i = lo; i < hi; i++) {
+    size_t a = w->rowptr[i];
+    j->t[i] = gdot(w->val + a, w->col + a, j->x, w->rowptr[i + 1] - a) /
+              (w->rs[i] + w->shift);
   }
 }
 
 static void mv_cols (void *arg, size_t lo, size_t hi, int tid) {
   const mv_job *j = (const mv_job *)arg;
   const sns_ws *w = j->w;
-  const double *val = w->cval, *t = j->t, mu = w->shift;
-  const uint32_t *row = w->row_of;
-  size_t c, a;
+  size_t c;
   (void)tid;
   for (c = lo; c < hi; c++) {
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    size_t end = w->colptr[c + 1];
-    for (a = w->colptr[c]; a + 4 <= end; a += 4) {
-      s0 += val[a] * t[row[a]];
-      s1 += val[a + 1] * t[row[a + 1]];
-      s2 += val[a + 2] * t[row[a + 2]];
-      s3 += val[a + 3] * t[row[a + 3]];
-    }
-    for (; a < end; a++) s0 += val[a] * t[row[a]];
-    j->y[c] = (w->cs[c] + mu) * j->x[c] - ((s0 + s1) + (s2 + s3));
+    size_t a = w->colptr[c];
+    j->y[c] = (w->cs[c] + w->shift) * j->x[c] -
+              gdot(w->cval + a, w->row_of + a, j->t, w->colptr[c + 1] - a);
   }
 }
 

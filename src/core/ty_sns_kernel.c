@@ -300,21 +300,6 @@ int sns_rescale (sns_ws *w) {
   return ok && ru + rv <= w->rise;
 }
 
-/* sum_k val_k x[col_k] */
-static double gdot (const double *val, const uint32_t *col, const double *x,
-                    size_t len) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  size_t k;
-  for (k = 0; k + 4 <= len; k += 4) {
-    s0 += val[k] * x[col[k]];
-    s1 += val[k + 1] * x[col[k + 1]];
-    s2 += val[k + 2] * x[col[k + 2]];
-    s3 += val[k + 3] * x[col[k + 3]];
-  }
-  for (; k < len; k++) s0 += val[k] * x[col[k]];
-  return (s0 + s1) + (s2 + s3);
-}
-
 /* the stabilised sweep's pass over rows lo..hi of the cut kernel */
 static void cut_scal_work (void *arg, size_t lo, size_t hi, int tid) {
   sns_ws *w = (sns_ws *)arg;

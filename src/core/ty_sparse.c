@@ -324,36 +324,18 @@ static void mv_rows (const ty_sidx *restrict rp, const ty_sidx *restrict ci,
   }
 }
 
-typedef struct mv_job {
-  const ty_sparse *S;
-  const double *x;
-  double *y;
-} mv_job;
-
-/* rows lo..hi of y = S x, in blocks between looks at the interrupt flag
-** (a piece that sees it set stops; the caller reports it) */
-static void mv_work (void *arg, size_t lo, size_t hi, int tid) {
-  const mv_job *j = (const mv_job *)arg;
-  size_t r0;
-  (void)tid;
-  for (r0 = lo; r0 < hi; r0 += ROWBLOCK) {
-    size_t r1 = hi - r0 > ROWBLOCK ? r0 + ROWBLOCK : hi;
-    mv_rows(j->S->row_ptr, j->S->col_idx, j->S->val, j->x, j->y, r0, r1);
-    if (ty_interrupted()) return;
-  }
-}
-
-/* y = S x; a matrix of MV_PAR nonzeros or more is shared among the
-** worker pool's threads by rows (each row is summed as on one thread, so
-** the result does not depend on the number of threads) */
+/* y = S x: the one-column case of ty_sparse_mm */
 int ty_sparse_mv (const ty_sparse *S, const double *x, double *y) {
-  mv_job j;
-  size_t nnz = S->rows > 0 ? (size_t)S->row_ptr[S->rows] : 0;
-  j.S = S;
-  j.x = x;
-  j.y = y;
-  ty_par_for(nnz >= MV_PAR ? ty_pool_cpus() : 1, S->rows, mv_work, &j);
-  return ty_interrupted() ? TY_EINTR : 0;
+  ty_mat X, Y;
+  X.rows = S->cols;
+  X.cols = 1;
+  X.cplx = 0;
+  X.data = (double *)x;
+  Y.rows = S->rows;
+  Y.cols = 1;
+  Y.cplx = 0;
+  Y.data = y;
+  return ty_sparse_mm(S, &X, &Y);
 }
 
 /* r[r0..r1) = b - S x over a block of rows; r may be b */
