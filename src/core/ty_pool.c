@@ -1,12 +1,14 @@
 /*
 ** ty_pool.c: the worker pool of ty_pool.h.
 **
-** One job at a time: the caller fills job[] and left, and publishes the
-** job number and the count of pieces in one word (ticket = gen << 8 |
-** want, so a worker never pairs one job's number with another's count);
-** worker k (1 <= k < want) runs job[k] and counts left down;
-** the caller runs job[0] (and any piece without a worker) and waits for
-** left to reach 0.  A worker that finds no new job spins for SPIN_NS and
+** One job at a time: the caller fills job[], left and the claim flags,
+** and publishes the job number and the count of workers wanted in one
+** word (ticket = gen << 8 | want, so a worker never pairs one job's
+** number with another's count).  Worker k (1 <= k < want) claims piece k
+** and runs it; the caller runs piece 0 and then claims and runs every
+** piece no worker has taken yet, so a worker that is asleep or preempted
+** (other processes on the cores) never holds the caller up: it waits only
+** for pieces already being run.  Whoever runs a piece counts left down.  A worker that finds no new job spins for SPIN_NS and
 ** then sleeps on `wake` (while spinning it yields the core every 16
 ** turns, so that BLAS's own workers, which may want it right after a pass
 ** of ours, get it); the caller broadcasts only when one sleeps.  The
@@ -37,14 +39,15 @@ static struct {
   pthread_cond_t wake;
   int workers;                    /* started: ids 1..workers */
   int atfork;                     /* the fork handler is registered */
-  unsigned long long ticket;      /* job number << 8 | pieces (atomic) */
+  unsigned long long ticket;      /* job number << 8 | want (atomic) */
   unsigned long long start[TY_POOL_MAX];   /* ticket when k started */
-  int left;                       /* of those, not yet done (atomic) */
+  int left;                       /* pieces 1.. not yet done (atomic) */
+  int claim[TY_POOL_MAX];         /* 1: piece k taken (atomic) */
   int sleeping;                   /* workers parked on wake (atomic) */
   int busy;                       /* a job is running (atomic) */
   piece job[TY_POOL_MAX];
 } P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, {0},
-       0, 0, 0, {{0, 0, 0, 0, 0}}};
+       0, {0}, 0, 0, {{0, 0, 0, 0, 0}}};
 
 static void run (const piece *p) {
   p->fn(p->arg, p->lo, p->hi, p->tid);
@@ -66,6 +69,13 @@ static long since (const struct timespec *t0) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (long)(t.tv_sec - t0->tv_sec) * 1000000000L +
          (t.tv_nsec - t0->tv_nsec);
+}
+
+/* claim piece k of the current job: 1 for the one thread that gets it */
+static int take (int k) {
+  int free = 0;
+  return __atomic_compare_exchange_n(&P.claim[k], &free, 1, 0,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
 static void *worker (void *arg) {
@@ -90,7 +100,7 @@ static void *worker (void *arg) {
       relax();
     }
     seen = g;
-    if (id < (int)(g & 0xff)) {
+    if (id < (int)(g & 0xff) && take(id)) {
       run(&P.job[id]);
       __atomic_sub_fetch(&P.left, 1, __ATOMIC_RELEASE);
     }
@@ -175,7 +185,9 @@ void ty_par_for (int nt, size_t n, ty_par_fn fn, void *arg) {
   }
   want = grow(nt) + 1;
   if (want > nt) want = nt;
-  __atomic_store_n(&P.left, want - 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&P.left, nt - 1, __ATOMIC_SEQ_CST);
+  for (t = 1; t < TY_POOL_MAX; t++)      /* the pieces, after job[] */
+    __atomic_store_n(&P.claim[t], t < nt ? 0 : 1, __ATOMIC_SEQ_CST);
   __atomic_store_n(&P.ticket, ((P.ticket >> 8) + 1) << 8 | (unsigned)want,
                    __ATOMIC_SEQ_CST);
   if (__atomic_load_n(&P.sleeping, __ATOMIC_SEQ_CST) > 0) {
@@ -184,8 +196,14 @@ void ty_par_for (int nt, size_t n, ty_par_fn fn, void *arg) {
     pthread_mutex_unlock(&P.mu);
   }
   run(&job[0]);
-  for (t = want; t < nt; t++) run(&job[t]);     /* pieces without a worker */
-  while (__atomic_load_n(&P.left, __ATOMIC_ACQUIRE) != 0) relax();
+  for (t = 1; t < nt; t++)               /* pieces no worker has taken yet */
+    if (take(t)) {
+      run(&job[t]);
+      __atomic_sub_fetch(&P.left, 1, __ATOMIC_RELEASE);
+    }
+  for (t = 0; __atomic_load_n(&P.left, __ATOMIC_ACQUIRE) != 0; t++)
+    if ((t & 15) == 15) sched_yield();   /* a worker that was preempted */
+    else relax();
   __atomic_store_n(&P.busy, 0, __ATOMIC_RELEASE);
 }
 

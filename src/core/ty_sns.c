@@ -612,16 +612,22 @@ static int sns_chol (sns_ws *w) {
 /* ---- line search ------------------------------------------------------- */
 
 /* phi(t) = e^t - 1 - t by its series, for |t| < 0.1 (error < 1e-17 t^2) */
+static const double phi_coef[9] = {1.0 / 3628800.0, 1.0 / 362880.0,
+                                   1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0,
+                                   1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5};
+
 static inline __attribute__((always_inline)) v8d vphi_series (v8d t) {
-  v8d s = VSPLAT(1.0 / 3628800.0);
-  s = s * t + 1.0 / 362880.0;
-  s = s * t + 1.0 / 40320.0;
-  s = s * t + 1.0 / 5040.0;
-  s = s * t + 1.0 / 720.0;
-  s = s * t + 1.0 / 120.0;
-  s = s * t + 1.0 / 24.0;
-  s = s * t + 1.0 / 6.0;
-  s = s * t + 0.5;
+  v8d s = VSPLAT(phi_coef[0]);
+  int k;
+  for (k = 1; k < 9; k++) s = s * t + phi_coef[k];
+  return s * t * t;
+}
+
+/* the same for one t */
+static inline double phi_series (double t) {
+  double s = phi_coef[0];
+  int k;
+  for (k = 1; k < 9; k++) s = s * t + phi_coef[k];
   return s * t * t;
 }
 
@@ -729,18 +735,7 @@ static double phi_row_cut (const double *val, const uint32_t *col,
     if (!(p > 1e-200)) p = 0.0;
     t = alpha * (dFi + dG[j]);
     q = (p * Ei) * Eg[j];
-    if (fabs(t) < 0.1) {
-      double z = 1.0 / 3628800.0;
-      z = z * t + 1.0 / 362880.0;
-      z = z * t + 1.0 / 40320.0;
-      z = z * t + 1.0 / 5040.0;
-      z = z * t + 1.0 / 720.0;
-      z = z * t + 1.0 / 120.0;
-      z = z * t + 1.0 / 24.0;
-      z = z * t + 1.0 / 6.0;
-      z = z * t + 0.5;
-      s += p * (z * t * t);
-    }
+    if (fabs(t) < 0.1) s += p * phi_series(t);
     else s += q - p - p * t;
     rs += q;
     cs[j] += q;
